@@ -1,0 +1,25 @@
+// One entry point for every component, so the image and the checkout expose the same commands.
+const subcommands: Record<string, { describe: string; load: () => Promise<{ main: (argv: string[]) => Promise<number> }> }> = {
+  apiserver: {
+    describe: 'serve the lab Kubernetes API over plain HTTP',
+    load: () => import('../lab/apiserver/main.ts'),
+  },
+};
+
+function usage(): string {
+  const lines = Object.entries(subcommands).map(([name, s]) => `  ${name.padEnd(14)}${s.describe}`);
+  return `usage: baremetal-lb <subcommand> [flags]\n\nsubcommands:\n${lines.join('\n')}\n`;
+}
+
+const [name, ...rest] = process.argv.slice(2);
+if (!name || name === '--help' || name === '-h') {
+  process.stdout.write(usage());
+  process.exit(name ? 0 : 2);
+}
+const entry = subcommands[name];
+if (!entry) {
+  process.stderr.write(`baremetal-lb: unknown subcommand "${name}"\n\n${usage()}`);
+  process.exit(2);
+}
+const code = await (await entry.load()).main(rest);
+if (code !== undefined && code !== 0) process.exitCode = code;
