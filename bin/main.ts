@@ -1,5 +1,8 @@
 // One entry point for every component, so the image and the checkout expose the same commands.
-const subcommands: Record<string, { describe: string; load: () => Promise<{ main: (argv: string[]) => Promise<number> }> }> = {
+const subcommands: Record<
+  string,
+  { describe: string; load: () => Promise<{ main: (argv: string[]) => Promise<number> }> }
+> = {
   apiserver: {
     describe: 'serve the lab Kubernetes API over plain HTTP',
     load: () => import('../lab/apiserver/main.ts'),
