@@ -1,0 +1,39 @@
+// The lab's backend: answers every request with the node it runs on, so a client can tell which
+// node its traffic reached through the VIP.
+import { createServer } from 'node:http';
+import { parseArgs } from 'node:util';
+
+export function echoBody(
+  node: string,
+  method: string | undefined,
+  url: string | undefined,
+  host: string | undefined,
+) {
+  return `${JSON.stringify({ node, method, url, host })}\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { node: { type: 'string' }, port: { type: 'string' } },
+  });
+  if (!values.node || !values.port) {
+    process.stderr.write('usage: echo-backend --node NAME --port PORT\n');
+    return 2;
+  }
+  const node = values.node;
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json', 'X-Served-By': node });
+    res.end(echoBody(node, req.method, req.url, req.headers.host));
+  });
+  await new Promise<void>((resolve) => server.listen(Number(values.port), '127.0.0.1', resolve));
+  process.stdout.write(`echo backend for ${node} on 127.0.0.1:${values.port}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  server.close();
+  return 0;
+}
+
+if (import.meta.main) process.exitCode = await main(process.argv.slice(2));
