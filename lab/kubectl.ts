@@ -1,0 +1,31 @@
+// The lab drives its API server with the real kubectl, as a user would.
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+
+export interface Kubectl {
+  (...args: string[]): Promise<string>;
+  apply(objects: readonly unknown[]): Promise<string>;
+}
+
+export function kubectlFor(kubeconfig: string, cacheDir: string): Kubectl {
+  const env = { ...process.env, KUBECONFIG: kubeconfig, KUBECACHEDIR: join(cacheDir, 'kubectl-cache') };
+  const run = async (args: string[], input?: string): Promise<string> => {
+    const child = execFileAsync('kubectl', args, { env, maxBuffer: 64 * 1024 * 1024 });
+    if (input !== undefined) {
+      child.child.stdin?.end(input);
+    }
+    try {
+      return (await child).stdout;
+    } catch (error) {
+      const stderr = (error as { stderr?: string }).stderr?.trim();
+      throw new Error(`kubectl ${args.join(' ')} failed${stderr ? `: ${stderr}` : ''}`);
+    }
+  };
+  const kubectl = ((...args: string[]) => run(args)) as Kubectl;
+  kubectl.apply = (objects) =>
+    run(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
+  return kubectl;
+}

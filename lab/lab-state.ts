@@ -1,0 +1,71 @@
+// Where a lab keeps its files, and the machine-readable state file scripts rely on
+// (`.lab/state.json`). Its keys are a promise to users: add, never rename.
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+
+export interface LabPaths {
+  readonly dir: string;
+  readonly state: string;
+  readonly kubeconfig: string;
+  readonly apiserverData: string;
+  readonly apiSocket: string;
+  readonly logs: string;
+}
+
+export function labPaths(dir: string): LabPaths {
+  const abs = resolve(dir);
+  return {
+    dir: abs,
+    state: join(abs, 'state.json'),
+    kubeconfig: join(abs, 'kubeconfig'),
+    apiserverData: join(abs, 'apiserver-data'),
+    apiSocket: join(abs, 'apiserver.sock'),
+    logs: join(abs, 'logs'),
+  };
+}
+
+export interface LabProcess {
+  readonly name: string;
+  readonly pid: number;
+  readonly netns?: string;
+}
+
+export interface LabHostState {
+  netns: string;
+  interface: string;
+  ipv4: string;
+  ipv6: string;
+}
+
+export interface LabNodeState extends LabHostState {
+  name: string;
+  mac: string;
+  speakerPid: number | null;
+}
+
+export interface LabState {
+  prefix: string;
+  kubeconfig: string;
+  apiserver: { url: string; port: number };
+  client: LabHostState;
+  nodes: LabNodeState[];
+  ingress: { namespace: string; service: string; ipv4: string | null; ipv6: string | null };
+  processes: LabProcess[];
+}
+
+export async function readState(paths: LabPaths): Promise<LabState | undefined> {
+  try {
+    return JSON.parse(await readFile(paths.state, 'utf8')) as LabState;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new Error(`${paths.state} is unreadable (${(error as Error).message}); run "lab down" to clean up`);
+  }
+}
+
+/** Written whole and renamed into place, so a reader never sees half a file. */
+export async function writeState(paths: LabPaths, state: LabState): Promise<void> {
+  await mkdir(paths.dir, { recursive: true });
+  const temp = `${paths.state}.tmp`;
+  await writeFile(temp, `${JSON.stringify(state, null, 2)}\n`);
+  await rename(temp, paths.state);
+}

@@ -1,0 +1,349 @@
+// Brings the whole system up on one machine: a client and N nodes on one segment, the API server,
+// the controller, a speaker in each node namespace, nginx + echo backend as each node's ingress,
+// and the example manifests applied with kubectl. Returns once the ingress Service has its IP.
+import { access, mkdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import {
+  endpointSliceObject,
+  nodeObject,
+  nodeReadyStatus,
+  speakerPodName,
+  speakerPodObject,
+  speakerPodRunningStatus,
+  systemNamespace,
+} from './cluster-objects.ts';
+import { kubectlFor } from './kubectl.ts';
+import { labDown } from './lab-down.ts';
+import { type LabPaths, type LabProcess, type LabState, readState, writeState } from './lab-state.ts';
+import { createSegment } from './network/segment.ts';
+import { type LabTopology, planTopology } from './network/topology.ts';
+import { isAlive, type ProcessSpec, startDetached } from './processes.ts';
+import { renderNginxConfig } from './workload/nginx-config.ts';
+
+export interface LabOptions {
+  readonly paths: LabPaths;
+  readonly prefix: string;
+  readonly nodes: number;
+  /** Shown in messages and used to find the project's files. */
+  readonly repoRoot: string;
+  readonly log?: (line: string) => void;
+}
+
+export const ingress = { namespace: 'ingress-nginx', service: 'ingress-nginx-controller' } as const;
+const echoPort = 8080;
+const memberlistPort = 7946;
+
+async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError = '';
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = (error as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(
+    `timed out after ${timeoutMs / 1000}s waiting for ${what}${lastError ? ` (${lastError})` : ''}`,
+  );
+}
+
+async function preflight(): Promise<void> {
+  if (process.platform !== 'linux')
+    throw new Error('the lab needs Linux network namespaces; this is not Linux');
+  if (process.getuid?.() !== 0) {
+    throw new Error('the lab creates network namespaces and needs root: run it with sudo (sudo npm run lab)');
+  }
+  const missing: string[] = [];
+  for (const tool of ['/usr/sbin/nginx', '/usr/bin/arping', '/usr/bin/curl', '/usr/bin/ndisc6']) {
+    await access(tool).catch(() => missing.push(tool));
+  }
+  if (missing.length) {
+    throw new Error(
+      `missing ${missing.join(', ')}: install them with "apt-get install iputils-arping ndisc6 nginx-light curl"`,
+    );
+  }
+}
+
+function speakerSecret(): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64');
+}
+
+export async function labUp(options: LabOptions): Promise<LabState> {
+  const { paths, repoRoot } = options;
+  const log = options.log ?? (() => undefined);
+  await preflight();
+  const existing = await readState(paths).catch(() => undefined);
+  if (existing?.processes.some((p) => isAlive(p.pid))) {
+    throw new Error(`a lab is already running from ${paths.dir}; run "baremetal-lb lab down" first`);
+  }
+  // Leftovers of a crashed run would collide with the new namespaces and processes.
+  await labDown(paths, options.prefix);
+  await mkdir(paths.logs, { recursive: true });
+
+  const topology = planTopology(options.prefix, options.nodes);
+  const processes: LabProcess[] = [];
+  const cli = join(repoRoot, 'bin', 'baremetal-lb');
+  const node = process.execPath;
+  const start = (spec: ProcessSpec) => {
+    const started = startDetached(spec, paths.logs);
+    processes.push(started);
+    return started;
+  };
+  try {
+    log(`creating ${topology.nodes.length} nodes and a client on one segment`);
+    await createSegment(topology);
+
+    log('starting the API server');
+    start({
+      name: 'apiserver',
+      command: cli,
+      args: [
+        'apiserver',
+        '--listen',
+        '127.0.0.1:0',
+        '--kubeconfig-out',
+        paths.kubeconfig,
+        '--data-dir',
+        paths.apiserverData,
+      ],
+    });
+    const kubeconfigText = await waitFor(
+      'the API server kubeconfig',
+      20_000,
+      async () => (await readFile(paths.kubeconfig, 'utf8').catch(() => undefined)) || undefined,
+    );
+    const url = new URL(kubeconfigServer(kubeconfigText));
+    const port = Number(url.port);
+    const kubectl = kubectlFor(paths.kubeconfig, paths.dir);
+    await waitFor(
+      'the API server to answer',
+      20_000,
+      async () => (await kubectl('version', '-o', 'json')) || undefined,
+    );
+
+    // Node namespaces reach the API server as 127.0.0.1:PORT of their own, through a Unix socket.
+    start({
+      name: 'relay-root',
+      command: node,
+      args: [
+        join(repoRoot, 'lab/socket-relay.ts'),
+        '--listen',
+        `unix:${paths.apiSocket}`,
+        '--connect',
+        `127.0.0.1:${port}`,
+      ],
+    });
+    for (const n of topology.nodes) {
+      start({
+        name: `relay-${n.name}`,
+        netns: n.netns,
+        command: node,
+        args: [
+          join(repoRoot, 'lab/socket-relay.ts'),
+          '--listen',
+          `127.0.0.1:${port}`,
+          '--connect',
+          `unix:${paths.apiSocket}`,
+        ],
+      });
+    }
+
+    log('registering nodes and speaker pods');
+    await registerCluster(topology, kubectl);
+
+    log('applying the example manifests');
+    await applyExamples(topology, kubectl, repoRoot);
+
+    log('starting ingress nginx and echo backends');
+    for (const n of topology.nodes) {
+      const dir = join(paths.dir, n.name);
+      await mkdir(dir, { recursive: true });
+      const { writeFile } = await import('node:fs/promises');
+      await writeFile(
+        join(dir, 'nginx.conf'),
+        renderNginxConfig({ node: n.name, dir, backendPort: echoPort }),
+      );
+      start({
+        name: `echo-${n.name}`,
+        netns: n.netns,
+        command: node,
+        args: [join(repoRoot, 'lab/workload/echo-backend.ts'), '--node', n.name, '--port', String(echoPort)],
+      });
+      start({
+        name: `nginx-${n.name}`,
+        netns: n.netns,
+        command: 'nginx',
+        args: ['-c', join(dir, 'nginx.conf'), '-e', join(dir, 'nginx-error.log')],
+      });
+    }
+    start({
+      name: 'kube-proxy',
+      command: node,
+      args: [
+        join(repoRoot, 'lab/kube-proxy.ts'),
+        '--kubeconfig',
+        paths.kubeconfig,
+        ...topology.nodes.flatMap((n) => ['--netns', n.netns]),
+      ],
+    });
+
+    log('starting the controller and the speakers');
+    start({
+      name: 'controller',
+      command: cli,
+      args: [
+        'controller',
+        '--kubeconfig',
+        paths.kubeconfig,
+        '--namespace',
+        systemNamespace,
+        '--metrics-addr',
+        '127.0.0.1:0',
+      ],
+    });
+    const secret = speakerSecret();
+    const speakerPids = new Map<string, number>();
+    for (const n of topology.nodes) {
+      const started = start({
+        name: `speaker-${n.name}`,
+        netns: n.netns,
+        command: cli,
+        args: [
+          'speaker',
+          '--node-name',
+          n.name,
+          '--kubeconfig',
+          paths.kubeconfig,
+          '--namespace',
+          systemNamespace,
+          '--bind',
+          `${n.ipv4}:${memberlistPort}`,
+          '--metrics-addr',
+          '127.0.0.1:7473',
+        ],
+        env: { BAREMETAL_LB_MEMBERLIST_SECRET: secret },
+      });
+      speakerPids.set(n.name, started.pid);
+    }
+
+    const ips = await waitFor('the ingress Service to get its external IP', 30_000, async () => {
+      const out = await kubectl(
+        'get',
+        'svc',
+        '-n',
+        ingress.namespace,
+        ingress.service,
+        '-o',
+        'jsonpath={.status.loadBalancer.ingress[*].ip}',
+      );
+      return out.trim() ? out.trim().split(' ') : undefined;
+    });
+    const state: LabState = {
+      prefix: topology.prefix,
+      kubeconfig: paths.kubeconfig,
+      apiserver: { url: url.toString().replace(/\/$/, ''), port },
+      client: pickHost(topology.client),
+      nodes: topology.nodes.map((n) => ({
+        ...pickHost(n),
+        name: n.name,
+        mac: n.mac,
+        speakerPid: speakerPids.get(n.name) ?? null,
+      })),
+      ingress: {
+        ...ingress,
+        ipv4: ips.find((ip) => !ip.includes(':')) ?? null,
+        ipv6: ips.find((ip) => ip.includes(':')) ?? null,
+      },
+      processes,
+    };
+    await writeState(paths, state);
+    return state;
+  } catch (error) {
+    const logsHint = `logs are in ${paths.logs}`;
+    await writeState(paths, partialState(topology, paths, processes)).catch(() => undefined);
+    throw new Error(
+      `${(error as Error).message}\nthe lab is left as it is for inspection; ${logsHint}; "lab down" removes it`,
+    );
+  }
+}
+
+function pickHost(h: { netns: string; interface: string; ipv4: string; ipv6: string }) {
+  return { netns: h.netns, interface: h.interface, ipv4: h.ipv4, ipv6: h.ipv6 };
+}
+
+function partialState(topology: LabTopology, paths: LabPaths, processes: LabProcess[]): LabState {
+  return {
+    prefix: topology.prefix,
+    kubeconfig: paths.kubeconfig,
+    apiserver: { url: '', port: 0 },
+    client: pickHost(topology.client),
+    nodes: topology.nodes.map((n) => ({ ...pickHost(n), name: n.name, mac: n.mac, speakerPid: null })),
+    ingress: { ...ingress, ipv4: null, ipv6: null },
+    processes,
+  };
+}
+
+function kubeconfigServer(text: string): string {
+  const doc = parseYaml(text) as { clusters?: { cluster?: { server?: string } }[] };
+  const server = doc.clusters?.[0]?.cluster?.server;
+  if (!server) throw new Error('the API server wrote a kubeconfig without a cluster server');
+  return server;
+}
+
+async function registerCluster(topology: LabTopology, kubectl: ReturnType<typeof kubectlFor>): Promise<void> {
+  const now = new Date();
+  await kubectl.apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: systemNamespace } }]);
+  await kubectl.apply([...topology.nodes.map(nodeObject), ...topology.nodes.map(speakerPodObject)]);
+  for (const n of topology.nodes) {
+    await kubectl(
+      'patch',
+      'node',
+      n.name,
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify(nodeReadyStatus(n, now)),
+    );
+    await kubectl(
+      'patch',
+      'pod',
+      '-n',
+      systemNamespace,
+      speakerPodName(n),
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify(speakerPodRunningStatus(n, now)),
+    );
+  }
+}
+
+async function applyExamples(
+  topology: LabTopology,
+  kubectl: ReturnType<typeof kubectlFor>,
+  repoRoot: string,
+): Promise<void> {
+  const examples = resolve(repoRoot, 'manifests', 'examples');
+  await kubectl('apply', '-f', join(examples, 'pool-configmap.yaml'));
+  await kubectl('apply', '-f', join(examples, 'ingress-nginx-service.yaml'));
+  const endpoints = topology.nodes.map((node) => ({ node, ready: true }));
+  const ports = [
+    { name: 'http', port: 80 },
+    { name: 'https', port: 443 },
+  ];
+  await kubectl.apply(
+    [4, 6].map((family) =>
+      endpointSliceObject({
+        namespace: ingress.namespace,
+        service: ingress.service,
+        family: family as 4 | 6,
+        ports,
+        endpoints,
+      }),
+    ),
+  );
+}
