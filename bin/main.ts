@@ -7,6 +7,10 @@ const subcommands: Record<
     describe: 'serve the lab Kubernetes API over plain HTTP',
     load: () => import('../lab/apiserver/main.ts'),
   },
+  'check-config': {
+    describe: 'validate pool config files offline',
+    load: () => import('../controller/check-config.ts'),
+  },
   lab: {
     describe: 'the whole system on this machine: lab up | down | status',
     load: () => import('../lab/main.ts'),
