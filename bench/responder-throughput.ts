@@ -1,0 +1,55 @@
+// Responder figures (no assertions): answerFrame calls per second on one core for the frame kinds the
+// announcer worker sees, with 1,000 led addresses of each family. Each kind runs for a fixed number of
+// frames after a warm-up. Run: node_modules/.bin/node bench/responder-throughput.ts
+import { type IP, parseIP } from '../common/ip-address.ts';
+import { answerFrame, LedAddresses } from '../speaker/packets/responder.ts';
+import { arpRequest, neighborSolicitation } from './lib/request-frames.ts';
+
+const ourMac = Uint8Array.from([2, 0, 0, 0, 0, 0x0b]);
+const clientMac = Uint8Array.from([2, 0, 0, 0, 0, 0x0a]);
+const framesPerKind = 2_000_000;
+
+const ip = (text: string): IP => parseIP(text)!;
+const v4 = (i: number): IP => ({ family: 4, value: ip('198.51.100.0').value + BigInt(i) });
+const v6 = (i: number): IP => ({ family: 6, value: ip('2001:db8::').value + BigInt(i) });
+
+const led = new LedAddresses();
+led.set(Array.from({ length: 1000 }, (_, i) => [v4(i % 250), v6(i)]).flat());
+
+// A few distinct frames per kind so lookups don't all hit one hash slot.
+const variants = (make: (i: number) => Uint8Array): Uint8Array[] =>
+  Array.from({ length: 16 }, (_, i) => make(i));
+const kinds: Record<string, Uint8Array[]> = {
+  'ARP request, led (reply)': variants((i) => arpRequest(clientMac, ip('198.51.100.250'), v4(i))),
+  'ARP request, not led (ignore)': variants((i) =>
+    arpRequest(clientMac, ip('198.51.100.250'), ip(`203.0.113.${i}`)),
+  ),
+  'NS, led (reply)': variants((i) => neighborSolicitation(clientMac, ip('fe80::a'), v6(i))),
+  'NS, not led (ignore)': variants((i) =>
+    neighborSolicitation(clientMac, ip('fe80::a'), ip(`2001:db8:1::${i + 1}`)),
+  ),
+  'NS, bad checksum (drop)': variants((i) => {
+    const frame = neighborSolicitation(clientMac, ip('fe80::a'), v6(i));
+    frame[56]! ^= 1;
+    return frame;
+  }),
+};
+
+function run(frames: Uint8Array[], count: number): number {
+  let replies = 0;
+  for (let i = 0; i < count; i++) if (answerFrame(frames[i & 15]!, ourMac, led).kind === 'reply') replies++;
+  return replies;
+}
+
+const results: Record<string, { framesPerSecond: number; nsPerFrame: number }> = {};
+for (const [name, frames] of Object.entries(kinds)) {
+  run(frames, 100_000);
+  const started = process.hrtime.bigint();
+  run(frames, framesPerKind);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  results[name] = {
+    framesPerSecond: Math.round(framesPerKind / seconds),
+    nsPerFrame: Math.round((seconds / framesPerKind) * 1e9),
+  };
+}
+console.log(JSON.stringify({ framesPerKind, ledAddresses: led.size, results }, null, 2));
