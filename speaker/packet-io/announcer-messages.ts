@@ -1,0 +1,44 @@
+// What the Announcer facade and its worker thread say to each other. IPs cross as {family, value}:
+// structured clone carries bigint as is.
+import type { IP } from '../../common/ip-address.ts';
+
+export interface AnnouncerInterface {
+  readonly name: string;
+  /** Lower-case colon-separated MAC of the interface: the one every reply carries. */
+  readonly mac: string;
+}
+
+export interface AnnouncerWorkerData {
+  readonly interfaces: readonly AnnouncerInterface[];
+}
+
+export interface AnnouncerStats {
+  /** Frames that passed the kernel filter (ARP requests, NDP neighbour solicitations). */
+  requestsReceived: number;
+  responsesSent: number;
+  gratuitousSent: number;
+  /** Frames that could not be sent (the kernel refused them), e.g. while an interface goes down. */
+  sendErrors: number;
+  /** Requests not for an IP we lead, by the responder's reason. */
+  ignored: Record<string, number>;
+  /** Malformed or suspicious requests, by the responder's reason. */
+  dropped: Record<string, number>;
+}
+
+export type AnnouncerRequest =
+  | {
+      readonly id: number;
+      readonly op: 'setLed';
+      readonly ips: readonly IP[];
+      /** formatIP(ip) → the only interfaces to answer on for it; IPs not in it are answered everywhere. */
+      readonly restrictTo: ReadonlyMap<string, readonly string[]>;
+    }
+  | { readonly id: number; readonly op: 'setInterfaces'; readonly interfaces: readonly AnnouncerInterface[] }
+  | { readonly id: number; readonly op: 'announce'; readonly ip: IP }
+  | { readonly id: number; readonly op: 'stats' }
+  | { readonly id: number; readonly op: 'close' };
+
+export type AnnouncerEvent =
+  | { readonly op: 'ready' }
+  | { readonly op: 'failed'; readonly message: string }
+  | { readonly op: 'done'; readonly id: number; readonly stats?: AnnouncerStats; readonly error?: string };

@@ -1,0 +1,133 @@
+// The main thread's handle on ARP/NDP answering: it owns the worker thread (announcer-worker.ts) and
+// turns its messages into promises. Which IPs to answer for is decided elsewhere (elections); this only
+// makes the network hear about them.
+import { Worker } from 'node:worker_threads';
+import { formatIP, type IP } from '../../common/ip-address.ts';
+import type {
+  AnnouncerEvent,
+  AnnouncerInterface,
+  AnnouncerRequest,
+  AnnouncerStats,
+  AnnouncerWorkerData,
+} from './announcer-messages.ts';
+
+export type { AnnouncerInterface, AnnouncerStats } from './announcer-messages.ts';
+
+type Pending = { resolve: (event: AnnouncerEvent & { op: 'done' }) => void; reject: (error: Error) => void };
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+export interface AnnouncerOptions {
+  /** Called once if the worker thread dies; every pending and later call rejects as well. */
+  readonly onError?: (error: Error) => void;
+}
+
+export class Announcer {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #stopped: Error | undefined;
+  #closing = false;
+
+  private constructor(worker: Worker, onError: ((error: Error) => void) | undefined) {
+    this.#worker = worker;
+    const stop = (error: Error): void => {
+      if (this.#stopped !== undefined) return;
+      this.#stopped = error;
+      for (const pending of this.#pending.values()) pending.reject(error);
+      this.#pending.clear();
+      if (!this.#closing) onError?.(error);
+    };
+    worker.on('message', (event: AnnouncerEvent) => {
+      if (event.op !== 'done') return;
+      const pending = this.#pending.get(event.id);
+      this.#pending.delete(event.id);
+      pending?.resolve(event);
+    });
+    worker.on('error', (error) => stop(new Error(`announcer worker failed: ${error.message}`)));
+    worker.on('exit', (code) => stop(new Error(`announcer worker exited with code ${code}`)));
+  }
+
+  /**
+   * Starts answering on the given interfaces (for no IP yet). Resolves once every socket is open;
+   * rejects naming the interface when one cannot be opened (missing CAP_NET_RAW, no such interface).
+   */
+  static start(
+    interfaces: readonly AnnouncerInterface[],
+    options: AnnouncerOptions = {},
+  ): Promise<Announcer> {
+    const workerData: AnnouncerWorkerData = { interfaces };
+    const worker = new Worker(new URL('./announcer-worker.ts', import.meta.url), { workerData });
+    return new Promise((resolve, reject) => {
+      const onStartError = (error: Error): void =>
+        reject(new Error(`announcer worker failed: ${error.message}`));
+      const onStartExit = (code: number): void =>
+        reject(new Error(`announcer worker exited with code ${code} before it was ready`));
+      worker.once('error', onStartError);
+      worker.once('exit', onStartExit);
+      worker.once('message', (event: AnnouncerEvent) => {
+        worker.off('error', onStartError);
+        worker.off('exit', onStartExit);
+        if (event.op === 'ready') resolve(new Announcer(worker, options.onError));
+        else if (event.op === 'failed') reject(new Error(`announcer cannot start: ${event.message}`));
+        else reject(new Error(`announcer worker sent ${event.op} before ready`));
+      });
+    });
+  }
+
+  /**
+   * Replaces the IPs this node answers for. Once resolved, removed IPs get no more replies.
+   * interfacesOf narrows an IP to some of the started interfaces (L2Advertisement.spec.interfaces);
+   * undefined from it means every interface.
+   */
+  async setLed(ips: readonly IP[], interfacesOf?: (ip: IP) => readonly string[] | undefined): Promise<void> {
+    const restrictTo = new Map<string, readonly string[]>();
+    for (const ip of ips) {
+      const only = interfacesOf?.(ip);
+      if (only !== undefined) restrictTo.set(formatIP(ip), only);
+    }
+    await this.#request({ op: 'setLed', ips, restrictTo });
+  }
+
+  /**
+   * Replaces the interfaces answered on (say, after a rescan of /sys/class/net): unchanged ones keep
+   * their sockets, ones with a new MAC are reopened. Rejects naming each interface that could not be
+   * opened; the others are in place regardless.
+   */
+  async setInterfaces(interfaces: readonly AnnouncerInterface[]): Promise<void> {
+    await this.#request({ op: 'setInterfaces', interfaces });
+  }
+
+  /**
+   * Gratuitous ARP (request and reply forms) or unsolicited NA to ff02::1 for an IP in the led set:
+   * now and every 1.1 s for 5 s, or until the IP leaves the led set.
+   */
+  async announce(ip: IP): Promise<void> {
+    await this.#request({ op: 'announce', ip });
+  }
+
+  async stats(): Promise<AnnouncerStats> {
+    const event = await this.#request({ op: 'stats' });
+    return event.stats!;
+  }
+
+  /** Closes the sockets and ends the worker; safe to call more than once. */
+  async close(): Promise<void> {
+    if (this.#stopped !== undefined) return;
+    const exited = new Promise((resolve) => this.#worker.once('exit', resolve));
+    this.#closing = true;
+    await this.#request({ op: 'close' }).catch(() => undefined);
+    await exited;
+  }
+
+  #request(request: DistributiveOmit<AnnouncerRequest, 'id'>): Promise<AnnouncerEvent & { op: 'done' }> {
+    if (this.#stopped !== undefined) return Promise.reject(this.#stopped);
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, {
+        resolve: (event) => (event.error === undefined ? resolve(event) : reject(new Error(event.error))),
+        reject,
+      });
+      this.#worker.postMessage({ ...request, id } as AnnouncerRequest);
+    });
+  }
+}
