@@ -1,0 +1,122 @@
+// The failure detector on a real UDP socket: decodes and authenticates datagrams, feeds them and a
+// periodic tick to the state machine, and sends what it returns. The detector runs on the
+// monotonic clock; datagram timestamps use the wall clock, which is what peers can compare.
+
+import { createSocket, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { FailureDetector } from './failure-detector.ts';
+import type { MemberChange, Outgoing, PeerAddress } from './messages.ts';
+import { type Timing, tickIntervalMs } from './timing.ts';
+import { type DropReason, dropReasons, WireCodec } from './wire-format.ts';
+
+export interface UdpTransportOptions {
+  /** This node's name, as peers know it. */
+  readonly self: string;
+  readonly bind: PeerAddress;
+  /** Shared by all speakers; at least 16 bytes. */
+  readonly secret: string | Uint8Array;
+  readonly timing?: Partial<Timing>;
+  readonly maxClockSkewMs?: number;
+  readonly onChange?: (change: MemberChange) => void;
+}
+
+export class UdpTransport {
+  readonly detector: FailureDetector;
+  /** Datagrams dropped before reaching the detector, by reason (plus send failures). */
+  readonly dropped: Record<DropReason | 'send-failed', number>;
+  readonly #socket: Socket;
+  readonly #codec: WireCodec;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  private constructor(socket: Socket, options: UdpTransportOptions) {
+    this.#socket = socket;
+    this.#codec = new WireCodec(options.secret, { maxClockSkewMs: options.maxClockSkewMs });
+    this.dropped = Object.fromEntries(
+      [...dropReasons, 'send-failed'].map((r) => [r, 0]),
+    ) as UdpTransport['dropped'];
+    this.detector = new FailureDetector({
+      self: options.self,
+      nowMs: performance.now(),
+      // Wall-clock ms: a restarted speaker outranks whatever its previous run was declared.
+      incarnation: Date.now(),
+      timing: options.timing,
+      onChange: options.onChange,
+    });
+  }
+
+  /** Binds the socket and starts ticking. Rejects with the bind error (e.g. EADDRINUSE). */
+  static async start(options: UdpTransportOptions): Promise<UdpTransport> {
+    const socket = createSocket({ type: isIPv6(options.bind.address) ? 'udp6' : 'udp4' });
+    const transport = new UdpTransport(socket, options);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(options.bind.port, options.bind.address, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    // After binding, socket errors (ICMP unreachable surfacing on some platforms) must not crash the speaker.
+    socket.on('error', () => transport.dropped['send-failed']++);
+    socket.on('message', (datagram, from) =>
+      transport.#receive(datagram, { address: from.address, port: from.port }),
+    );
+    transport.#timer = setInterval(
+      () => transport.#send(transport.detector.tick(performance.now())),
+      tickIntervalMs,
+    );
+    return transport;
+  }
+
+  address(): PeerAddress {
+    const { address, port } = this.#socket.address();
+    return { address, port };
+  }
+
+  setPeers(peers: ReadonlyMap<string, PeerAddress>): void {
+    this.detector.setPeers(peers);
+  }
+
+  /** Graceful stop: tells every peer we are leaving, then closes once the datagrams are out. */
+  async leave(): Promise<void> {
+    if (this.#closed) return;
+    const farewells = this.detector
+      .leave()
+      .map((o) => new Promise<void>((resolve) => this.#sendOne(o, () => resolve())));
+    await Promise.all(farewells);
+    this.close();
+  }
+
+  /** Abrupt stop, as a crash would look to peers. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.#socket.close();
+  }
+
+  #receive(datagram: Buffer, source: PeerAddress): void {
+    const decoded = this.#codec.decode(datagram, Date.now());
+    if (!decoded.ok) {
+      this.dropped[decoded.reason]++;
+      return;
+    }
+    this.#send(this.detector.receive(decoded.message, performance.now(), source));
+  }
+
+  #send(outgoing: Outgoing[]): void {
+    for (const o of outgoing) this.#sendOne(o);
+  }
+
+  #sendOne(o: Outgoing, done?: () => void): void {
+    if (this.#closed) {
+      done?.();
+      return;
+    }
+    this.#socket.send(this.#codec.encode(o.message, Date.now()), o.peer.port, o.peer.address, (error) => {
+      if (error) this.dropped['send-failed']++;
+      done?.();
+    });
+  }
+}
