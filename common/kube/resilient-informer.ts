@@ -1,0 +1,125 @@
+// client-node informers stop for good on HTTP 500, a refused or reset connection: this wrapper
+// restarts them with capped exponential backoff. A restart resumes the watch from the last
+// resourceVersion (client-node keeps its cache); a 410 Expired makes client-node relist by itself
+// and fire delete for objects gone meanwhile.
+
+import {
+  type Informer,
+  type KubeConfig,
+  type KubernetesObject,
+  type ListPromise,
+  makeInformer,
+  type ObjectCache,
+  type ObjectCallback,
+} from '@kubernetes/client-node';
+import type { Logger } from '../observability/logger.ts';
+import { describeApiError, isNotFound } from './api-errors.ts';
+import { type BackoffPolicy, backoffDelay, defaultBackoff } from './backoff.ts';
+
+export interface ResilientInformerOptions<T extends KubernetesObject> {
+  /** For logs, e.g. 'services'. */
+  readonly name: string;
+  readonly kubeConfig: KubeConfig;
+  /** The watch path, e.g. /api/v1/services. */
+  readonly path: string;
+  readonly list: ListPromise<T>;
+  readonly logger: Logger;
+  readonly backoff?: BackoffPolicy;
+}
+
+export type InformerVerb = 'add' | 'update' | 'delete';
+
+export class ResilientInformer<T extends KubernetesObject> {
+  readonly name: string;
+  /** Resolves once the first list has completed; stays resolved (like client-go's HasSynced). */
+  readonly whenSynced: Promise<void>;
+  private syncedFlag = false;
+  private markSynced!: () => void;
+  private readonly informer: Informer<T> & ObjectCache<T>;
+  private readonly logger: Logger;
+  private readonly backoff: BackoffPolicy;
+  private attempts = 0;
+  private startedAt = 0;
+  private stopped = true;
+  private restartTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: ResilientInformerOptions<T>) {
+    this.name = options.name;
+    this.logger = options.logger;
+    this.backoff = options.backoff ?? defaultBackoff;
+    const list: ListPromise<T> = async () => {
+      const result = await options.list();
+      // client-node fills its cache synchronously once this resolves; report after that.
+      setImmediate(() => this.listed());
+      return result;
+    };
+    this.informer = makeInformer(options.kubeConfig, options.path, list);
+    this.informer.on('error', (error) => this.restartLater(error));
+    this.whenSynced = new Promise((resolve) => {
+      this.markSynced = resolve;
+    });
+  }
+
+  get synced(): boolean {
+    return this.syncedFlag;
+  }
+
+  on(verb: InformerVerb, callback: ObjectCallback<T>): void {
+    this.informer.on(verb, callback);
+  }
+
+  get(name: string, namespace?: string): T | undefined {
+    return this.informer.get(name, namespace);
+  }
+
+  list(namespace?: string): readonly T[] {
+    return this.informer.list(namespace);
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    void this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    await this.informer.stop();
+  }
+
+  private async run(): Promise<void> {
+    this.restartTimer = undefined;
+    if (this.stopped) return;
+    this.startedAt = Date.now();
+    try {
+      // Failures of the list or the watch report through 'error', not here.
+      await this.informer.start();
+    } catch (error) {
+      this.restartLater(error);
+    }
+  }
+
+  private listed(): void {
+    if (this.syncedFlag || this.stopped) return;
+    this.syncedFlag = true;
+    this.markSynced();
+    this.logger.debug({ informer: this.name }, 'informer synced');
+  }
+
+  private restartLater(error: unknown): void {
+    if (this.stopped) return; // stop() aborts the watch, which reports an error too
+    if (this.restartTimer) return;
+    // A run that stayed healthy for a while starts the backoff over.
+    if (Date.now() - this.startedAt > this.backoff.maxMs) this.attempts = 0;
+    const delayMs = backoffDelay(this.attempts++, this.backoff);
+    // 404: the resource is not served (a CRD not installed yet), an expected and lasting state.
+    const level = isNotFound(error) ? 'debug' : 'warn';
+    this.logger[level](
+      { informer: this.name, err: describeApiError(error), delayMs },
+      'informer stopped; restarting',
+    );
+    this.restartTimer = setTimeout(() => void this.run(), delayMs);
+  }
+}
