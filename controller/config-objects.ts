@@ -1,0 +1,38 @@
+// Between the informer caches and common/pool-config: the inputs for loadPoolConfig, a fingerprint
+// to tell a real config change from a no-op update, and which object a problem is about.
+
+import type { KubernetesObject, V1ConfigMap } from '@kubernetes/client-node';
+import type { ConfigInputs } from '../common/pool-config/load-config.ts';
+import type { PoolConfig } from '../common/pool-config/model.ts';
+
+export function configInputs(
+  namespace: string,
+  configMapName: string,
+  configMap: V1ConfigMap | undefined,
+  objects: readonly KubernetesObject[],
+): ConfigInputs {
+  return {
+    ...(configMap ? { configMap: { namespace, name: configMapName, config: configMap.data?.config } } : {}),
+    objects: objects.map((object) => ({ object })),
+  };
+}
+
+/** Equal for configs that hand out addresses the same way. */
+export function configFingerprint(config: PoolConfig): string {
+  return JSON.stringify(config.pools, (_key, value) =>
+    typeof value === 'bigint' ? value.toString() : value,
+  );
+}
+
+export interface ProblemObject {
+  readonly kind: 'ConfigMap' | 'IPAddressPool' | 'L2Advertisement';
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** The object named by a problem's source, e.g. 'IPAddressPool lb-system/prod'. */
+export function problemObject(source: string): ProblemObject | undefined {
+  const match = /(ConfigMap|IPAddressPool|L2Advertisement) ([^/\s]+)\/(\S+)$/.exec(source);
+  if (!match) return undefined;
+  return { kind: match[1] as ProblemObject['kind'], namespace: match[2]!, name: match[3]! };
+}

@@ -1,0 +1,482 @@
+// The controller: informers on Services, Namespaces, the pool ConfigMap and the metallb.io
+// resources; a Lease so only one replica writes; the allocator rebuilt from Service statuses
+// before anything new is assigned; a keyed work queue doing level-based reconciles with retry.
+
+import {
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1ConfigMap,
+  type V1Namespace,
+  type V1Service,
+} from '@kubernetes/client-node';
+import { Registry } from 'prom-client';
+import { describeApiError, isNotFound } from '../common/kube/api-errors.ts';
+import type { BackoffPolicy } from '../common/kube/backoff.ts';
+import { createKubeClientMetrics } from '../common/kube/client-metrics.ts';
+import type { EventSubject } from '../common/kube/event-aggregation.ts';
+import { EventRecorder } from '../common/kube/event-recorder.ts';
+import { LeaseElection, type LeaseTimings } from '../common/kube/lease-election.ts';
+import { ResilientInformer } from '../common/kube/resilient-informer.ts';
+import { writeWithConflictRetry } from '../common/kube/status-writer.ts';
+import { startHealthServer } from '../common/observability/health-server.ts';
+import type { Logger } from '../common/observability/logger.ts';
+import { loadPoolConfig } from '../common/pool-config/load-config.ts';
+import type { PoolConfig } from '../common/pool-config/model.ts';
+import { formatProblem } from '../common/pool-config/problems.ts';
+import { Allocator } from './allocator/allocator.ts';
+import { serviceRequestFrom } from './allocator/service-request.ts';
+import { configFingerprint, configInputs, problemObject } from './config-objects.ts';
+import { registerAllocatorMetrics } from './metrics.ts';
+import { poolStatuses, sameStatus } from './pool-status.ts';
+import { type Outcome, planService, type ServicePlan } from './service-plan.ts';
+import {
+  classMatches,
+  isLoadBalancer,
+  poolAnnotation,
+  rebuildEntries,
+  serviceKey,
+  splitKey,
+} from './services.ts';
+import { WorkQueue } from './work-queue.ts';
+
+export interface ControllerOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly logger: Logger;
+  /** Where the ConfigMap, the metallb.io resources and the Lease live. */
+  readonly namespace: string;
+  readonly configMapName: string;
+  /** Only Services with this loadBalancerClass; unset = only Services without a class. */
+  readonly lbClass?: string;
+  readonly identity: string;
+  /** HOST:PORT for /healthz, /readyz and /metrics; unset = no HTTP server. */
+  readonly metricsAddress?: string;
+  readonly leaseName?: string;
+  readonly leaseTimings?: Partial<LeaseTimings>;
+  /** Restart backoff for informers and retry backoff for failed reconciles. */
+  readonly backoff?: BackoffPolicy;
+  /** Reconciles running at once; default 8. */
+  readonly concurrency?: number;
+  /** Delay before pool status writes, so a burst of assignments makes one write; default 500 ms. */
+  readonly poolStatusDelayMs?: number;
+}
+
+export interface Controller {
+  readonly registry: Registry;
+  /** Bound HOST:PORT of the health server, when one was asked for. */
+  readonly metricsAddress: string | undefined;
+  isLeader(): boolean;
+  isReady(): boolean;
+  /** Resolves when every queued reconcile is done (benchmarks, tests). */
+  idle(): Promise<void>;
+  /** Stops reconciling, releases the Lease, stops the informers and the HTTP server. */
+  stop(): Promise<void>;
+}
+
+const metallbGroup = { group: 'metallb.io', version: 'v1beta1' } as const;
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const emptyList = { items: [], metadata: { resourceVersion: '' } };
+
+function subjectOf(object: KubernetesObject, kind: string, apiVersion: string): EventSubject {
+  const metadata = object.metadata ?? {};
+  return {
+    kind,
+    apiVersion,
+    name: metadata.name ?? '',
+    ...(metadata.namespace ? { namespace: metadata.namespace } : {}),
+    ...(metadata.uid ? { uid: metadata.uid } : {}),
+  };
+}
+
+export async function startController(options: ControllerOptions): Promise<Controller> {
+  const { kubeConfig, logger, namespace } = options;
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  const registry = new Registry();
+  const clientMetrics = createKubeClientMetrics(registry);
+  const backoff = options.backoff ?? { initialMs: 200, maxMs: 10_000 };
+  const events = new EventRecorder({ core, component: 'metallb-controller', host: options.identity, logger });
+
+  const informer = <T extends KubernetesObject>(
+    name: string,
+    path: string,
+    list: () => Promise<KubernetesListObject<T>>,
+  ) => new ResilientInformer<T>({ name, kubeConfig, path, list, logger, backoff });
+  // No metallb.io CRDs installed means no such resources, not a failure.
+  const listCustom = (plural: string) => async () => {
+    try {
+      return await custom.listNamespacedCustomObject({ ...metallbGroup, namespace, plural });
+    } catch (error) {
+      if (isNotFound(error)) return emptyList;
+      throw error;
+    }
+  };
+  const services = informer<V1Service>('services', '/api/v1/services', () =>
+    core.listServiceForAllNamespaces(),
+  );
+  const namespaces = informer<V1Namespace>('namespaces', '/api/v1/namespaces', () => core.listNamespace());
+  const configMaps = informer<V1ConfigMap>('configmaps', `/api/v1/namespaces/${namespace}/configmaps`, () =>
+    core.listNamespacedConfigMap({ namespace }),
+  );
+  const pools = informer<KubernetesObject>(
+    'ipaddresspools',
+    `/apis/metallb.io/v1beta1/namespaces/${namespace}/ipaddresspools`,
+    listCustom('ipaddresspools'),
+  );
+  const advertisements = informer<KubernetesObject>(
+    'l2advertisements',
+    `/apis/metallb.io/v1beta1/namespaces/${namespace}/l2advertisements`,
+    listCustom('l2advertisements'),
+  );
+  const informers = [services, namespaces, configMaps, pools, advertisements];
+  const configInformers = [configMaps, pools, advertisements];
+
+  let config: PoolConfig | undefined;
+  let fingerprint = '';
+  let lastProblems = '';
+  let allocator: Allocator | undefined;
+  let leading = false;
+  let stopped = false;
+  /** Why a Service's addresses were taken away, for the ClearAssignment Event of its next reconcile. */
+  const clearReasons = new Map<string, string>();
+  /** Per Service, the generation whose deprecated annotations were already reported. */
+  const deprecationReported = new Map<string, number>();
+
+  const namespaceLabels = (name: string) => namespaces.get(name)?.metadata?.labels ?? {};
+  const managed = (service: V1Service) => classMatches(service, options.lbClass);
+
+  const queue = new WorkQueue({
+    concurrency: options.concurrency ?? 8,
+    backoff,
+    handler: reconcile,
+    onError: (key, error, failures) => {
+      clientMetrics.updateErrors.inc();
+      logger.warn({ service: key, err: describeApiError(error), failures }, 'reconcile failed; will retry');
+    },
+  });
+
+  function enqueueAll(filter: (service: V1Service) => boolean = () => true): void {
+    for (const service of services.list())
+      if (managed(service) && filter(service)) queue.add(serviceKey(service));
+  }
+
+  async function reconcile(key: string): Promise<void> {
+    const active = allocator;
+    if (!active || stopped) return;
+    clientMetrics.updates.inc();
+    const { namespace: ns, name } = splitKey(key);
+    const service = services.get(name, ns);
+    if (!service) {
+      if (active.release(key)) schedulePoolStatus();
+      deprecationReported.delete(key);
+      clearReasons.delete(key);
+      return;
+    }
+    if (!managed(service)) {
+      if (active.release(key)) schedulePoolStatus();
+      return;
+    }
+    let outcome: Outcome;
+    if (!isLoadBalancer(service)) {
+      outcome = { kind: 'released', reason: 'the Service is no longer of type LoadBalancer' };
+      if (active.release(key)) schedulePoolStatus();
+    } else {
+      const parsed = serviceRequestFrom(service, namespaceLabels(ns));
+      reportDeprecations(service, parsed.deprecated);
+      if (!parsed.ok) {
+        if (active.release(key)) schedulePoolStatus();
+        outcome = { kind: 'failed', reason: parsed.reason };
+      } else {
+        const result = active.assign(parsed.request);
+        outcome = result.ok
+          ? { kind: 'assigned', ips: result.ips }
+          : { kind: 'failed', reason: result.reason };
+        schedulePoolStatus();
+      }
+    }
+    const plan = planService(service, outcome, clearReasons.get(key));
+    await writeStatus(service, plan.ingress);
+    // The status is what the Events describe: record them once it has landed, before the
+    // annotation, so a failing annotation write cannot lose them.
+    clearReasons.delete(key);
+    if (outcome.kind === 'failed') logger.warn({ service: key, reason: outcome.reason }, 'allocation failed');
+    if (plan.ingress) {
+      const ip = plan.ingress.map((entry) => entry.ip).join(',');
+      logger.info({ service: key, ip, pool: plan.pool ?? undefined }, ip ? 'assigned' : 'cleared');
+    }
+    for (const event of plan.events) {
+      void events.record(subjectOf(service, 'Service', 'v1'), event.type, event.reason, event.message);
+    }
+    await writePoolAnnotation(service, plan.pool);
+  }
+
+  function reportDeprecations(
+    service: V1Service,
+    deprecated: readonly { annotation: string; replacement: string }[],
+  ) {
+    const key = serviceKey(service);
+    const generation = service.metadata?.generation ?? 0;
+    if (deprecated.length === 0 || deprecationReported.get(key) === generation) return;
+    deprecationReported.set(key, generation);
+    for (const { annotation, replacement } of deprecated) {
+      const message = `Service is using deprecated annotation ${annotation}; use ${replacement} instead`;
+      void events.record(subjectOf(service, 'Service', 'v1'), 'Warning', 'deprecatedAnnotation', message);
+    }
+  }
+
+  async function writeStatus(service: V1Service, ingress: ServicePlan['ingress']): Promise<void> {
+    const name = service.metadata?.name ?? '';
+    const ns = service.metadata?.namespace ?? 'default';
+    if (ingress) {
+      const want = JSON.stringify(ingress);
+      await writeWithConflictRetry<V1Service>({
+        initial: service,
+        read: () => core.readNamespacedServiceStatus({ name, namespace: ns }),
+        update: (current) =>
+          JSON.stringify(current.status?.loadBalancer?.ingress ?? []) === want
+            ? undefined
+            : { ...current, status: { ...current.status, loadBalancer: { ingress } } },
+        write: (next) => core.replaceNamespacedServiceStatus({ name, namespace: ns, body: next }),
+      });
+    }
+  }
+
+  async function writePoolAnnotation(service: V1Service, pool: ServicePlan['pool']): Promise<void> {
+    const name = service.metadata?.name ?? '';
+    const ns = service.metadata?.namespace ?? 'default';
+    if (pool !== undefined) {
+      await writeWithConflictRetry<V1Service>({
+        initial: service,
+        read: () => core.readNamespacedService({ name, namespace: ns }),
+        update: (current) =>
+          (current.metadata?.annotations?.[poolAnnotation] ?? null) === pool ? undefined : current,
+        write: () =>
+          core.patchNamespacedService(
+            { name, namespace: ns, body: { metadata: { annotations: { [poolAnnotation]: pool } } } },
+            mergePatch,
+          ),
+      });
+    }
+  }
+
+  // Config: both sources parsed together; a bad one never replaces the last good one.
+  let configTimer: NodeJS.Timeout | undefined;
+  function scheduleConfigLoad(): void {
+    clientMetrics.updates.inc();
+    if (configTimer || stopped) return;
+    configTimer = setTimeout(() => {
+      configTimer = undefined;
+      loadConfig();
+    }, 20);
+  }
+
+  function loadConfig(): void {
+    if (!configInformers.every((i) => i.synced) || stopped) return;
+    const configMap = configMaps.get(options.configMapName, namespace);
+    const objects = [...pools.list(namespace), ...advertisements.list(namespace)];
+    const result = loadPoolConfig(configInputs(namespace, options.configMapName, configMap, objects));
+    const problems = result.ok ? result.warnings : result.problems;
+    const problemsText = problems.map(formatProblem).join('\n');
+    const newProblems = problemsText !== lastProblems;
+    lastProblems = problemsText;
+    if (!result.ok) {
+      clientMetrics.configStale.set(1);
+      clientMetrics.updateErrors.inc();
+      if (newProblems) {
+        for (const problem of problems)
+          logger.error(
+            { reason: formatProblem(problem), pool: problem.pool },
+            'invalid config; keeping the last good one',
+          );
+        if (leading)
+          reportProblems(
+            problems
+              .filter((p) => p.severity === 'error')
+              .map((p) => ({ source: p.source, text: formatProblem(p) })),
+          );
+      }
+      return;
+    }
+    if (newProblems)
+      for (const problem of problems)
+        logger.warn({ reason: formatProblem(problem), pool: problem.pool }, 'config warning');
+    clientMetrics.configStale.set(0);
+    clientMetrics.configLoaded.set(1);
+    const next = configFingerprint(result.config);
+    config = result.config;
+    if (next === fingerprint) return;
+    fingerprint = next;
+    logger.info({ pools: result.config.pools.map((p) => p.name) }, 'config loaded');
+    if (allocator) {
+      for (const key of allocator.setConfig(result.config)) {
+        clearReasons.set(key, 'its address is no longer allowed for it by the config');
+      }
+      enqueueAll();
+      schedulePoolStatus();
+    }
+    activateIfReady();
+  }
+
+  function reportProblems(problems: readonly { source: string; text: string }[]): void {
+    for (const { source, text } of problems) {
+      const where = problemObject(source);
+      if (!where) continue;
+      const cache =
+        where.kind === 'ConfigMap' ? configMaps : where.kind === 'IPAddressPool' ? pools : advertisements;
+      const object = cache.get(where.name, where.namespace) ?? {
+        metadata: { name: where.name, namespace: where.namespace },
+      };
+      const apiVersion = where.kind === 'ConfigMap' ? 'v1' : 'metallb.io/v1beta1';
+      void events.record(
+        subjectOf(object, where.kind, apiVersion),
+        'Warning',
+        'InvalidConfig',
+        `${text}; keeping the last good config`,
+      );
+    }
+  }
+
+  // Leadership: the allocator exists only on the leader, rebuilt from statuses before any assignment.
+  function activateIfReady(): void {
+    if (allocator || !leading || stopped || !config || !informers.every((i) => i.synced)) return;
+    const fresh = new Allocator(config);
+    const rejected = fresh.rebuild(rebuildEntries(services.list(), options.lbClass, namespaceLabels));
+    for (const claim of rejected) {
+      const why = claim.conflictsWith ? `${claim.reason} (the older Service keeps it)` : claim.reason;
+      clearReasons.set(claim.key, why);
+      logger.warn({ service: claim.key, reason: why }, 'status claim rejected on rebuild');
+    }
+    allocator = fresh;
+    logger.info(
+      { services: services.list().length, rejected: rejected.length },
+      'allocator rebuilt from service statuses',
+    );
+    queue.start();
+    enqueueAll();
+    schedulePoolStatus();
+    const since = Date.now();
+    void queue.idle().then(() => {
+      if (allocator === fresh)
+        logger.info({ services: services.list().length, ms: Date.now() - since }, 'caught up');
+    });
+  }
+
+  function deactivate(): void {
+    allocator = undefined;
+    queue.stop();
+  }
+
+  // IPAddressPool.status, written after bursts settle.
+  let poolTimer: NodeJS.Timeout | undefined;
+  function schedulePoolStatus(delayMs = options.poolStatusDelayMs ?? 500): void {
+    if (poolTimer || stopped) return;
+    poolTimer = setTimeout(() => {
+      poolTimer = undefined;
+      void writePoolStatuses();
+    }, delayMs);
+  }
+
+  async function writePoolStatuses(): Promise<void> {
+    if (!allocator || !config) return;
+    const names = config.pools.filter((p) => p.kind === 'IPAddressPool').map((p) => p.name);
+    const wanted = poolStatuses(allocator.usage(), names);
+    let failed = false;
+    for (const [name, status] of wanted) {
+      const current = pools.get(name, namespace) as { status?: Record<string, number> } | undefined;
+      if (!current || sameStatus(current.status, status)) continue;
+      try {
+        await custom.patchNamespacedCustomObjectStatus(
+          { ...metallbGroup, namespace, plural: 'ipaddresspools', name, body: { status } },
+          mergePatch,
+        );
+      } catch (error) {
+        failed = true;
+        logger.warn({ pool: name, err: describeApiError(error) }, 'could not write pool status');
+      }
+    }
+    if (failed) schedulePoolStatus(backoff.maxMs);
+  }
+
+  // Labels of a namespace decide serviceAllocation.namespaceSelectors; a new or deleted namespace
+  // has no Services to revisit.
+  namespaces.on('update', (n) => enqueueAll((s) => s.metadata?.namespace === n.metadata?.name));
+  services.on('add', (s) => queue.add(serviceKey(s)));
+  services.on('update', (s) => queue.add(serviceKey(s)));
+  services.on('delete', (s) => queue.add(serviceKey(s)));
+  for (const verb of ['add', 'update', 'delete'] as const) {
+    for (const source of configInformers) source.on(verb, scheduleConfigLoad);
+    pools.on(verb, () => schedulePoolStatus());
+  }
+
+  const election = new LeaseElection({
+    coordination: kubeConfig.makeApiClient(CoordinationV1Api),
+    namespace,
+    name: options.leaseName ?? 'baremetal-lb-controller',
+    identity: options.identity,
+    logger,
+    ...(options.leaseTimings ? { timings: options.leaseTimings } : {}),
+    onStartedLeading: () => {
+      leading = true;
+      // Config problems found while following were not reported: report them now.
+      lastProblems = '';
+      loadConfig();
+      activateIfReady();
+    },
+    onStoppedLeading: () => {
+      leading = false;
+      deactivate();
+    },
+  });
+
+  const isReady = () => informers.every((i) => i.synced) && config !== undefined;
+  const health = options.metricsAddress
+    ? await startHealthServer({
+        address: options.metricsAddress,
+        registry,
+        readiness: () => {
+          const waiting = informers.filter((i) => !i.synced).map((i) => i.name);
+          const detail = [
+            ...(waiting.length ? [`informers not synced: ${waiting.join(', ')}`] : []),
+            ...(config ? [] : ['no valid config loaded yet']),
+            leading ? 'leader' : `follower (leader: ${election.leader || 'unknown'})`,
+          ].join('; ');
+          return { ready: isReady(), detail };
+        },
+      })
+    : undefined;
+  registerAllocatorMetrics(registry, () => allocator?.usage());
+
+  for (const i of informers) i.start();
+  void Promise.all(configInformers.map((i) => i.whenSynced)).then(() => loadConfig());
+  void Promise.all(informers.map((i) => i.whenSynced)).then(() => {
+    logger.info({}, 'informers synced');
+    activateIfReady();
+  });
+  election.start();
+  logger.info({ identity: options.identity, namespace, lbClass: options.lbClass }, 'controller started');
+
+  return {
+    registry,
+    metricsAddress: health?.address,
+    isLeader: () => leading,
+    isReady,
+    idle: () => queue.idle(),
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      clearTimeout(configTimer);
+      clearTimeout(poolTimer);
+      deactivate();
+      await election.release();
+      await events.flush();
+      await Promise.all(informers.map((i) => i.stop()));
+      await health?.close();
+      logger.info({ identity: options.identity }, 'controller stopped');
+    },
+  };
+}

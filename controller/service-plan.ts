@@ -1,0 +1,65 @@
+// What to write for one Service, given what the allocator decided and what the Service shows now.
+// Pure: the reconciler carries out the plan (status, annotation, Events) in that order.
+
+import type { V1LoadBalancerIngress, V1Service } from '@kubernetes/client-node';
+import { formatIP } from '../common/ip-address.ts';
+import type { EventType } from '../common/kube/event-aggregation.ts';
+import type { AssignedIP } from './allocator/allocator.ts';
+import { ingressAddresses, poolAnnotation, sameAddressList, serviceKey } from './services.ts';
+
+export type Outcome =
+  | { readonly kind: 'assigned'; readonly ips: readonly AssignedIP[] }
+  | { readonly kind: 'failed'; readonly reason: string }
+  /** Not (or no longer) a LoadBalancer Service: whatever it holds goes. */
+  | { readonly kind: 'released'; readonly reason: string };
+
+export interface PlannedEvent {
+  readonly type: EventType;
+  readonly reason: string;
+  readonly message: string;
+}
+
+export interface ServicePlan {
+  /** The new status.loadBalancer.ingress; undefined leaves the status alone. */
+  readonly ingress?: V1LoadBalancerIngress[];
+  /** The new pool annotation; null removes it; undefined leaves it alone. */
+  readonly pool?: string | null;
+  readonly events: PlannedEvent[];
+}
+
+/**
+ * @param clearReason why the addresses in the status were taken away (a rebuild conflict or a
+ *   config change), for the ClearAssignment Event; a generic reason is used when absent.
+ */
+export function planService(service: V1Service, outcome: Outcome, clearReason?: string): ServicePlan {
+  const current = ingressAddresses(service);
+  const currentPool = service.metadata?.annotations?.[poolAnnotation];
+  const events: PlannedEvent[] = [];
+  const wanted = outcome.kind === 'assigned' ? outcome.ips.map((a) => formatIP(a.ip)) : [];
+  const changed = !sameAddressList(current, wanted);
+  if (changed && current.length > 0) {
+    const why =
+      clearReason ?? (outcome.kind === 'assigned' ? 'the Service asks for other addresses' : outcome.reason);
+    events.push({
+      type: 'Normal',
+      reason: 'ClearAssignment',
+      message: `Cleared IP ${JSON.stringify(current)} of "${serviceKey(service)}": ${why}`,
+    });
+  }
+  if (outcome.kind === 'failed') {
+    events.push({
+      type: 'Warning',
+      reason: 'AllocationFailed',
+      message: `Failed to allocate IP for "${serviceKey(service)}": ${outcome.reason}`,
+    });
+  }
+  if (changed && wanted.length > 0) {
+    events.push({ type: 'Normal', reason: 'IPAllocated', message: `Assigned IP ${JSON.stringify(wanted)}` });
+  }
+  const pool = outcome.kind === 'assigned' ? (outcome.ips[0]?.pool ?? null) : null;
+  return {
+    ...(changed ? { ingress: wanted.map((ip) => ({ ip })) } : {}),
+    ...(pool !== (currentPool ?? null) ? { pool } : {}),
+    events,
+  };
+}

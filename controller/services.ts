@@ -1,0 +1,72 @@
+// Which Services this controller manages and what their status says, read from Service objects.
+// Pure: no API calls.
+
+import type { V1Service } from '@kubernetes/client-node';
+import { formatIP, type IP, parseIP } from '../common/ip-address.ts';
+import type { RebuildEntry } from './allocator/allocator.ts';
+import { serviceRequestFrom } from './allocator/service-request.ts';
+
+export const poolAnnotation = 'metallb.io/ip-allocated-from-pool';
+
+export function serviceKey(service: V1Service): string {
+  return `${service.metadata?.namespace ?? 'default'}/${service.metadata?.name ?? ''}`;
+}
+
+export function splitKey(key: string): { namespace: string; name: string } {
+  const slash = key.indexOf('/');
+  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}
+
+/** Whether the Service's loadBalancerClass is ours: exactly --lb-class, or none when no class is set. */
+export function classMatches(service: V1Service, lbClass: string | undefined): boolean {
+  const own = service.spec?.loadBalancerClass;
+  return lbClass === undefined ? own === undefined || own === '' : own === lbClass;
+}
+
+export function isLoadBalancer(service: V1Service): boolean {
+  return service.spec?.type === 'LoadBalancer';
+}
+
+/** The addresses in status.loadBalancer.ingress, as written (hostnames skipped). */
+export function ingressAddresses(service: V1Service): string[] {
+  return (service.status?.loadBalancer?.ingress ?? []).flatMap((entry) => (entry.ip ? [entry.ip] : []));
+}
+
+export function sameAddressList(a: readonly string[], b: readonly string[]): boolean {
+  const norm = (list: readonly string[]) =>
+    list
+      .map((text) => (parseIP(text) ? formatIP(parseIP(text)!) : text))
+      .sort()
+      .join(',');
+  return norm(a) === norm(b);
+}
+
+/** Oldest first (creationTimestamp, then key), as the allocator's rebuild wants them. */
+export function byAge(a: V1Service, b: V1Service): number {
+  const at = (s: V1Service) =>
+    s.metadata?.creationTimestamp ? new Date(s.metadata.creationTimestamp).getTime() : 0;
+  return at(a) - at(b) || (serviceKey(a) < serviceKey(b) ? -1 : serviceKey(a) > serviceKey(b) ? 1 : 0);
+}
+
+/**
+ * What the allocator must restore before assigning anything: every managed Service holding
+ * addresses in its status, oldest first. Services whose request cannot be parsed are left out;
+ * their reconcile reports the problem.
+ */
+export function rebuildEntries(
+  services: readonly V1Service[],
+  lbClass: string | undefined,
+  namespaceLabels: (namespace: string) => Record<string, string>,
+): RebuildEntry[] {
+  const entries: RebuildEntry[] = [];
+  for (const service of [...services].sort(byAge)) {
+    if (!isLoadBalancer(service) || !classMatches(service, lbClass)) continue;
+    const ips = ingressAddresses(service)
+      .map(parseIP)
+      .filter((ip): ip is IP => ip !== undefined);
+    if (ips.length === 0) continue;
+    const parsed = serviceRequestFrom(service, namespaceLabels(service.metadata?.namespace ?? 'default'));
+    if (parsed.ok) entries.push({ request: parsed.request, ips });
+  }
+  return entries;
+}
