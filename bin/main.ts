@@ -11,9 +11,17 @@ const subcommands: Record<
     describe: 'validate pool config files offline',
     load: () => import('../controller/check-config.ts'),
   },
+  controller: {
+    describe: 'assign LoadBalancer Service IPs from the address pools',
+    load: () => import('../controller/main.ts'),
+  },
   lab: {
     describe: 'the whole system on this machine: lab up | down | status',
     load: () => import('../lab/main.ts'),
+  },
+  speaker: {
+    describe: 'announce the Service IPs this node leads over ARP/NDP',
+    load: () => import('../speaker/main.ts'),
   },
 };
 

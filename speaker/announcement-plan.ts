@@ -1,0 +1,165 @@
+// The speaker's decision, pure: from the cluster as this node sees it, which node announces each
+// Service and so which IPs this node answers for, on which of its interfaces. Every speaker computes
+// the same leaders from the same inputs, so no coordination is needed beyond agreeing who is alive.
+
+import { formatIP, type IP } from '../common/ip-address.ts';
+import { type Labels, matchesLabels } from '../common/label-selector.ts';
+import type { L2Advertisement, Pool } from '../common/pool-config/model.ts';
+import type { ServiceView } from './cluster-view.ts';
+import { electLeader } from './election/elect-leader.ts';
+import { eligibleNodes, type NodeLike } from './election/eligibility.ts';
+
+export interface PlanInput {
+  /** This node's name. */
+  readonly self: string;
+  readonly services: readonly ServiceView[];
+  readonly nodes: readonly NodeLike[];
+  /** Nodes whose speaker is up (self included when it is). */
+  readonly liveSpeakers: ReadonlySet<string>;
+  readonly pools: readonly Pick<Pool, 'name' | 'ranges'>[];
+  readonly l2Advertisements: readonly Pick<
+    L2Advertisement,
+    'name' | 'pools' | 'nodeSelectors' | 'interfaces'
+  >[];
+  /** The interfaces this node answers on, as selected from its links. */
+  readonly localInterfaces: readonly string[];
+}
+
+export interface ServicePlan {
+  readonly key: string;
+  readonly ips: readonly IP[];
+  readonly pool?: string;
+  /** The node announcing every IP of the Service; undefined when none can. */
+  readonly leader?: string;
+  /** Why no node announces the Service. */
+  readonly reason?: string;
+  /** True when the reason is that no L2Advertisement covers the pool: a config mistake worth a Warning. */
+  readonly noAdvertisement: boolean;
+  /**
+   * The live speaker that speaks for the Service when no node announces it (Warning Events, clearing
+   * the announcing annotations), elected like a leader so exactly one does it.
+   */
+  readonly reporter?: string;
+  /** When this node leads: its interfaces to answer on (sorted); empty means none matched the advertisements. */
+  readonly interfaces: readonly string[];
+}
+
+export interface LedIP {
+  readonly ip: IP;
+  /** Sorted; the union over the Services sharing the IP. */
+  readonly interfaces: readonly string[];
+  /** Keys of the Services this node announces the IP for. */
+  readonly services: readonly string[];
+}
+
+export interface AnnouncementPlan {
+  readonly services: readonly ServicePlan[];
+  /** formatIP(ip) → what this node answers for. */
+  readonly led: ReadonlyMap<string, LedIP>;
+}
+
+/** The pool an IP came from: the controller's annotation when it names a known pool, else by range. */
+export function poolOf(
+  service: Pick<ServiceView, 'poolAnnotation'>,
+  ip: IP,
+  pools: PlanInput['pools'],
+): { pool: string } | { reason: string } {
+  if (service.poolAnnotation !== undefined) {
+    if (pools.some((p) => p.name === service.poolAnnotation)) return { pool: service.poolAnnotation };
+    return { reason: `pool "${service.poolAnnotation}" (from its annotation) is not in the config` };
+  }
+  const owner = pools.find((p) =>
+    p.ranges.some((r) => r.family === ip.family && r.first <= ip.value && ip.value <= r.last),
+  );
+  return owner ? { pool: owner.name } : { reason: `${formatIP(ip)} is in no address pool` };
+}
+
+/**
+ * The interfaces this node answers on for a pool: those named by the L2Advertisements that cover the
+ * pool and select this node; all of them if any such advertisement names none.
+ */
+export function interfacesFor(
+  pool: string,
+  selfLabels: Labels,
+  advertisements: PlanInput['l2Advertisements'],
+  localInterfaces: readonly string[],
+): string[] {
+  const applicable = advertisements.filter(
+    (adv) =>
+      adv.pools.includes(pool) &&
+      (adv.nodeSelectors.length === 0 || adv.nodeSelectors.some((s) => matchesLabels(s, selfLabels))),
+  );
+  const named = new Set(applicable.flatMap((adv) => adv.interfaces));
+  const unrestricted = applicable.some((adv) => adv.interfaces.length === 0);
+  return localInterfaces.filter((name) => unrestricted || named.has(name)).sort();
+}
+
+function planService(service: ServiceView, input: PlanInput, selfLabels: Labels): ServicePlan {
+  const first = service.ips[0]!;
+  const firstText = formatIP(first);
+  const reporter = electLeader(firstText, input.liveSpeakers);
+  const base = { key: service.key, ips: service.ips, ...(reporter ? { reporter } : {}), interfaces: [] };
+  const owner = poolOf(service, first, input.pools);
+  if ('reason' in owner) return { ...base, reason: owner.reason, noAdvertisement: false };
+  const eligibility = eligibleNodes({
+    nodes: input.nodes,
+    liveSpeakers: input.liveSpeakers,
+    pool: owner.pool,
+    l2Advertisements: input.l2Advertisements,
+    endpointSlices: service.endpointSlices,
+    ...(service.externalTrafficPolicy ? { externalTrafficPolicy: service.externalTrafficPolicy } : {}),
+  });
+  const noAdvertisement = !input.l2Advertisements.some((adv) => adv.pools.includes(owner.pool));
+  const leader = electLeader(firstText, eligibility.nodes);
+  if (leader === undefined) {
+    return {
+      ...base,
+      pool: owner.pool,
+      reason: eligibility.reason ?? 'no node can announce',
+      noAdvertisement,
+    };
+  }
+  const interfaces =
+    leader === input.self
+      ? interfacesFor(owner.pool, selfLabels, input.l2Advertisements, input.localInterfaces)
+      : [];
+  return { ...base, pool: owner.pool, leader, noAdvertisement, interfaces };
+}
+
+export function planAnnouncements(input: PlanInput): AnnouncementPlan {
+  const selfLabels = input.nodes.find((n) => n.metadata?.name === input.self)?.metadata?.labels;
+  const services = input.services.map((s) => planService(s, input, selfLabels));
+  const led = new Map<string, LedIP>();
+  for (const plan of services) {
+    if (plan.leader !== input.self) continue;
+    for (const ip of plan.ips) {
+      const text = formatIP(ip);
+      const known = led.get(text);
+      const interfaces = [...new Set([...(known?.interfaces ?? []), ...plan.interfaces])].sort();
+      led.set(text, { ip, interfaces, services: [...(known?.services ?? []), plan.key] });
+    }
+  }
+  return { services, led };
+}
+
+export interface LedChange {
+  /** IPs newly led: announce them (gratuitous burst). */
+  readonly added: readonly string[];
+  /** IPs no longer led: stop answering at once. */
+  readonly removed: readonly string[];
+  /** Still led, on other interfaces: announce again so the new interfaces' neighbours learn it. */
+  readonly moved: readonly string[];
+}
+
+export function diffLed(
+  previous: ReadonlyMap<string, Pick<LedIP, 'interfaces'>>,
+  next: ReadonlyMap<string, Pick<LedIP, 'interfaces'>>,
+): LedChange {
+  const added = [...next.keys()].filter((ip) => !previous.has(ip));
+  const removed = [...previous.keys()].filter((ip) => !next.has(ip));
+  const moved = [...next].flatMap(([ip, led]) => {
+    const before = previous.get(ip);
+    return before && before.interfaces.join(',') !== led.interfaces.join(',') ? [ip] : [];
+  });
+  return { added, removed, moved };
+}

@@ -1,0 +1,198 @@
+// `baremetal-lb speaker`: flags, logger and signals around startSpeaker.
+
+import { flagUsage, parseFlags } from '../common/cli-flags.ts';
+import { loadKubeConfig } from '../common/kube/kubeconfig.ts';
+import { parseHostPort } from '../common/observability/health-server.ts';
+import { createLogger, type Logger } from '../common/observability/logger.ts';
+import { type SpeakerOptions, startSpeaker } from './speaker.ts';
+
+export const secretEnv = 'BAREMETAL_LB_MEMBERLIST_SECRET';
+
+export const speakerFlags = {
+  'node-name': {
+    type: 'string',
+    value: 'NAME',
+    describe: 'the Kubernetes Node this speaker runs on (default: NODE_NAME)',
+  },
+  kubeconfig: { type: 'string', value: 'FILE', describe: 'kubeconfig file; in-cluster config when omitted' },
+  namespace: {
+    type: 'string',
+    value: 'NS',
+    describe: 'namespace of the speaker Pods, the ConfigMap and the metallb.io resources',
+    default: 'baremetal-lb-system',
+  },
+  'config-map': {
+    type: 'string',
+    value: 'NAME',
+    describe: 'ConfigMap with the pool config (key "config")',
+    default: 'config',
+  },
+  interfaces: {
+    type: 'string',
+    value: 'A,B',
+    describe: 'answer only on these interfaces (overrides every exclusion)',
+  },
+  'exclude-interfaces': {
+    type: 'string',
+    value: 'LIST',
+    describe:
+      'comma-separated name globs never answered on, on top of the built-in ones (lo, veth*, docker*, …)',
+  },
+  bind: {
+    type: 'string',
+    value: 'ADDR:PORT',
+    describe: `failure detector UDP address; peers are reached at their speaker Pod IP and this port (secret in ${secretEnv})`,
+    default: ':7946',
+  },
+  'no-failure-detector': {
+    type: 'boolean',
+    describe: 'judge speakers alive by their Pod and Node readiness instead',
+  },
+  'lb-class': {
+    type: 'string',
+    value: 'CLASS',
+    describe: 'only announce Services with this spec.loadBalancerClass (default: only Services without one)',
+  },
+  'metrics-addr': {
+    type: 'string',
+    value: 'HOST:PORT',
+    describe: '/healthz, /readyz and /metrics',
+    default: ':7473',
+  },
+  'refresh-interval': {
+    type: 'string',
+    value: 'SECS',
+    describe: 'repeat the gratuitous ARP/NA of every announced IP this often (default: off)',
+  },
+  'log-level': {
+    type: 'string',
+    value: 'LEVEL',
+    describe: 'trace|debug|info|warn|error (default LOG_LEVEL or info)',
+  },
+} as const;
+
+const command = 'baremetal-lb speaker';
+type Values = Extract<ReturnType<typeof parseFlags<typeof speakerFlags>>, { ok: true }>['values'];
+
+function list(text: string | undefined): string[] | undefined {
+  const items = text
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return items && items.length > 0 ? items : undefined;
+}
+
+/** Everything the flags and environment say, checked; throws naming the flag and value. */
+export function speakerSettings(
+  values: Values,
+  env: NodeJS.ProcessEnv,
+): Omit<SpeakerOptions, 'kubeConfig' | 'logger' | 'onFatal'> {
+  const nodeName = values['node-name'] ?? env.NODE_NAME;
+  if (!nodeName) throw new Error('--node-name is required (or set NODE_NAME)');
+  let refreshIntervalMs: number | undefined;
+  if (values['refresh-interval'] !== undefined) {
+    const seconds = Number(values['refresh-interval']);
+    if (!Number.isFinite(seconds) || seconds <= 0) {
+      throw new Error(
+        `--refresh-interval "${values['refresh-interval']}" must be a positive number of seconds`,
+      );
+    }
+    refreshIntervalMs = Math.round(seconds * 1000);
+  }
+  let failureDetector: SpeakerOptions['failureDetector'];
+  if (!values['no-failure-detector']) {
+    let bind: { host: string; port: number };
+    try {
+      bind = parseHostPort(values.bind);
+    } catch (error) {
+      throw new Error(`--bind: ${(error as Error).message}`);
+    }
+    const secret = env[secretEnv];
+    if (!secret || Buffer.byteLength(secret) < 16) {
+      throw new Error(
+        `${secretEnv} must hold the speakers' shared secret (at least 16 bytes); or pass --no-failure-detector`,
+      );
+    }
+    failureDetector = { bind: { address: bind.host || '0.0.0.0', port: bind.port }, secret };
+  }
+  const interfaces = list(values.interfaces);
+  const excludeInterfaces = list(values['exclude-interfaces']);
+  return {
+    nodeName,
+    namespace: values.namespace,
+    configMapName: values['config-map'],
+    metricsAddress: values['metrics-addr'],
+    ...(values['lb-class'] ? { lbClass: values['lb-class'] } : {}),
+    ...(interfaces ? { interfaces } : {}),
+    ...(excludeInterfaces ? { excludeInterfaces } : {}),
+    ...(failureDetector ? { failureDetector } : {}),
+    ...(refreshIntervalMs ? { refreshIntervalMs } : {}),
+  };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const parsed = parseFlags(argv, speakerFlags);
+  if (!parsed.ok) {
+    process.stderr.write(`${command}: ${parsed.message}\n\n${flagUsage(command, speakerFlags)}`);
+    return 2;
+  }
+  if (parsed.help) {
+    process.stdout.write(flagUsage(command, speakerFlags));
+    return 0;
+  }
+  const values = parsed.values;
+  let logger: Logger;
+  let settings: ReturnType<typeof speakerSettings>;
+  let kubeConfig: ReturnType<typeof loadKubeConfig>;
+  try {
+    settings = speakerSettings(values, process.env);
+    logger = createLogger({
+      component: 'speaker',
+      ...(values['log-level'] ? { level: values['log-level'] } : {}),
+    });
+    kubeConfig = loadKubeConfig(values.kubeconfig);
+  } catch (error) {
+    process.stderr.write(`${command}: ${(error as Error).message}\n`);
+    return 2;
+  }
+
+  let fatal: (error: Error) => void = () => undefined;
+  const failed = new Promise<Error>((resolve) => {
+    fatal = resolve;
+  });
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  let speaker: Awaited<ReturnType<typeof startSpeaker>>;
+  try {
+    speaker = await startSpeaker({ ...settings, kubeConfig, logger, onFatal: fatal });
+  } catch (error) {
+    logger.fatal({ err: (error as Error).message }, 'speaker could not start');
+    logger.flush();
+    exitSoon(1);
+    return 1;
+  }
+  logger.info({ metricsAddress: speaker.metricsAddress }, 'serving /healthz, /readyz and /metrics');
+  const outcome = await Promise.race([signalled, failed]);
+  if (outcome instanceof Error) {
+    logger.fatal({ err: outcome.message }, 'stopping');
+    await speaker.stop().catch(() => undefined);
+    logger.flush();
+    exitSoon(1);
+    return 1;
+  }
+  logger.info({ signal: outcome }, 'shutting down');
+  await speaker.stop();
+  logger.flush();
+  exitSoon(0);
+  return 0;
+}
+
+/**
+ * A handle some library leaves open (a keep-alive socket) must not hold the Pod past its
+ * termination period: exit anyway shortly after the orderly stop.
+ */
+function exitSoon(code: number): void {
+  setTimeout(() => process.exit(code), 1000).unref();
+}

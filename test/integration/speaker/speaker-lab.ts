@@ -1,0 +1,266 @@
+// A small cluster for speaker tests: N node namespaces and a client on one L2 segment, the lab API
+// server in this process (reached from the node namespaces through socket relays), Ready Nodes and
+// Running speaker Pods, a dual-stack pool and one LoadBalancer Service whose status the test sets
+// itself. Speakers run as real processes (bin/main.ts speaker) inside the node namespaces.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import type { Server } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  CoreV1Api,
+  DiscoveryV1Api,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
+import { type ApiServer, startApiServer } from '../../../lab/apiserver/server.ts';
+import {
+  endpointSliceObject,
+  nodeObject,
+  nodeReadyStatus,
+  speakerPodName,
+  speakerPodObject,
+  speakerPodRunningStatus,
+  systemNamespace,
+} from '../../../lab/cluster-objects.ts';
+import { inNetns } from '../../../lab/network/ip-command.ts';
+import { createSegment, removeSegment } from '../../../lab/network/segment.ts';
+import { type LabHost, type LabTopology, planTopology } from '../../../lab/network/topology.ts';
+import { startRelay } from '../../../lab/socket-relay.ts';
+import { announcingNodeAnnotation } from '../../../speaker/announcement-status.ts';
+
+const repoRoot = path.resolve(import.meta.dirname, '../../..');
+export const vip4 = '192.0.2.240';
+export const vip6 = '2001:db8::f0';
+export const service = { namespace: 'default', name: 'web' };
+export const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const secret = 'speaker-integration-test-secret';
+
+export interface SpeakerLab {
+  readonly topology: LabTopology;
+  readonly dir: string;
+  readonly kubeConfig: KubeConfig;
+  readonly core: CoreV1Api;
+  readonly names: string[];
+  readonly speakers: Map<string, ChildProcess>;
+  host(name: string): LabHost;
+  startSpeaker(host: LabHost, extraArgs?: string[]): ChildProcess;
+  /**
+   * MACs that answered ARP requests for ip, one broadcast request a second for `seconds`: every reply is
+   * collected (no early exit on the first), so a second claimant would show.
+   */
+  arpingMacs(ip: string, seconds?: number): Promise<Set<string>>;
+  /** The MAC ndisc6 resolved the IPv6 address to. */
+  ndiscMac(ip: string): Promise<string | undefined>;
+  announcingNode(): Promise<string | undefined>;
+  /** Wall-clock ms of the first log line of node's speaker matching msg after `since`. */
+  logTime(node: string, msg: string, since: number): Promise<number | undefined>;
+  close(): Promise<void>;
+}
+
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+/** Builds everything; on failure removes what it made before rethrowing. Call close() in `after`. */
+export async function startSpeakerLab(prefix: string, nodeCount: number): Promise<SpeakerLab> {
+  const topology = planTopology(prefix, nodeCount);
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'speaker-it-'));
+  const children: ChildProcess[] = [];
+  const speakers = new Map<string, ChildProcess>();
+  let server: ApiServer | undefined;
+  let rootRelay: Server | undefined;
+
+  const spawnIn = (host: LabHost, name: string, args: string[], env: Record<string, string> = {}) => {
+    const log = createWriteStream(path.join(dir, `${name}.log`));
+    const child = spawn('ip', ['netns', 'exec', host.netns, process.execPath, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
+    child.stdout!.pipe(log);
+    child.stderr!.pipe(log);
+    children.push(child);
+    return child;
+  };
+
+  const close = async () => {
+    // Speakers before relays, so they do not log the API server going away.
+    for (const child of [...children].reverse()) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGKILL');
+        await exited(child);
+      }
+    }
+    await new Promise((resolve) => (rootRelay ? rootRelay.close(resolve) : resolve(undefined)));
+    await server?.close();
+    await removeSegment(topology.prefix);
+    if (process.env.KEEP_SPEAKER_LOGS) process.stderr.write(`speaker logs kept in ${dir}\n`);
+    else await fs.rm(dir, { recursive: true, force: true });
+  };
+
+  try {
+    await removeSegment(topology.prefix);
+    await createSegment(topology);
+    server = await startApiServer({ listen: '127.0.0.1:0' });
+    const port = Number(new URL(server.url).port);
+    await server.writeKubeconfig(path.join(dir, 'kubeconfig'));
+    // Node namespaces reach the API server as 127.0.0.1:PORT of their own, through a Unix socket.
+    const socket = path.join(dir, 'api.sock');
+    rootRelay = await startRelay({ path: socket }, { host: '127.0.0.1', port });
+    for (const node of topology.nodes) {
+      spawnIn(node, `relay-${node.name}`, [
+        path.join(repoRoot, 'lab/socket-relay.ts'),
+        '--listen',
+        `127.0.0.1:${port}`,
+        '--connect',
+        `unix:${socket}`,
+      ]);
+    }
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(server.kubeconfig());
+    const core = kubeConfig.makeApiClient(CoreV1Api);
+    await createCluster(core, kubeConfig.makeApiClient(DiscoveryV1Api), topology);
+
+    const host = (name: string) => topology.nodes.find((n) => n.name === name)!;
+    return {
+      topology,
+      dir,
+      kubeConfig,
+      core,
+      names: topology.nodes.map((n) => n.name),
+      speakers,
+      host,
+      startSpeaker(node, extraArgs = []) {
+        const child = spawnIn(
+          node,
+          `speaker-${node.name}`,
+          [
+            '--disable-warning=ExperimentalWarning',
+            path.join(repoRoot, 'bin/main.ts'),
+            'speaker',
+            '--node-name',
+            node.name,
+            '--kubeconfig',
+            path.join(dir, 'kubeconfig'),
+            '--namespace',
+            systemNamespace,
+            '--bind',
+            `${node.ipv4}:7946`,
+            '--metrics-addr',
+            '127.0.0.1:0',
+            ...extraArgs,
+          ],
+          { BAREMETAL_LB_MEMBERLIST_SECRET: secret, LOG_LEVEL: 'debug' },
+        );
+        speakers.set(node.name, child);
+        return child;
+      },
+      async arpingMacs(ip, seconds = 2) {
+        let out = '';
+        try {
+          out = await inNetns(topology.client.netns, 'arping', '-b', '-w', String(seconds), '-I', 'eth0', ip);
+        } catch (error) {
+          out = (error as Error).message; // arping exits 1 when nothing answered
+        }
+        return new Set(
+          [...out.matchAll(/reply from \S+ \[([0-9a-f:]{17})\]/gi)].map((m) => m[1]!.toLowerCase()),
+        );
+      },
+      async ndiscMac(ip) {
+        const out = await inNetns(topology.client.netns, 'ndisc6', '-1', '-r', '3', '-w', '1000', ip, 'eth0');
+        return /([0-9a-f]{2}(?::[0-9a-f]{2}){5})/i.exec(out)?.[1]?.toLowerCase();
+      },
+      async announcingNode() {
+        const svc = await core.readNamespacedService(service);
+        return svc.metadata?.annotations?.[announcingNodeAnnotation];
+      },
+      async logTime(node, msg, since) {
+        const text = await fs.readFile(path.join(dir, `speaker-${node}.log`), 'utf8');
+        for (const line of text.split('\n')) {
+          if (!line.includes(`"msg":"${msg}"`)) continue;
+          const at = Date.parse((JSON.parse(line) as { time: string }).time);
+          if (at >= since) return at;
+        }
+        return undefined;
+      },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+async function createCluster(
+  core: CoreV1Api,
+  discovery: DiscoveryV1Api,
+  topology: LabTopology,
+): Promise<void> {
+  await core.createNamespace({ body: { metadata: { name: systemNamespace } } });
+  const now = new Date();
+  for (const node of topology.nodes) {
+    await core.createNode({ body: nodeObject(node) });
+    await core.patchNodeStatus({ name: node.name, body: nodeReadyStatus(node, now) }, mergePatch);
+    await core.createNamespacedPod({ namespace: systemNamespace, body: speakerPodObject(node) });
+    await core.patchNamespacedPodStatus(
+      { name: speakerPodName(node), namespace: systemNamespace, body: speakerPodRunningStatus(node, now) },
+      mergePatch,
+    );
+  }
+  await core.createNamespacedConfigMap({
+    namespace: systemNamespace,
+    body: {
+      metadata: { name: 'config', namespace: systemNamespace },
+      data: {
+        config: `address-pools:\n  - name: default\n    protocol: layer2\n    addresses: [${vip4}/28, ${vip6}/124]\n`,
+      },
+    },
+  });
+  await core.createNamespacedService({
+    namespace: service.namespace,
+    body: {
+      metadata: { name: service.name, namespace: service.namespace },
+      spec: {
+        type: 'LoadBalancer',
+        ipFamilyPolicy: 'PreferDualStack',
+        ipFamilies: ['IPv4', 'IPv6'],
+        selector: { app: 'web' },
+        ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
+      },
+    },
+  });
+  await core.patchNamespacedServiceStatus(
+    { ...service, body: { status: { loadBalancer: { ingress: [{ ip: vip4 }, { ip: vip6 }] } } } },
+    mergePatch,
+  );
+  for (const family of [4, 6] as const) {
+    await discovery.createNamespacedEndpointSlice({
+      namespace: service.namespace,
+      body: endpointSliceObject({
+        namespace: service.namespace,
+        service: service.name,
+        family,
+        ports: [{ name: 'http', port: 8080 }],
+        endpoints: topology.nodes.map((node) => ({ node, ready: true })),
+      }),
+    });
+  }
+}

@@ -1,0 +1,134 @@
+// Speakers without the failure detector (--no-failure-detector) judge each other by speaker Pod
+// readiness; and a Service whose pool no L2Advertisement covers is not announced, with one Warning.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import {
+  ApiextensionsV1Api,
+  CustomObjectsApi,
+  DiscoveryV1Api,
+  type V1CustomResourceDefinition,
+} from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import { endpointSliceObject, speakerPodName, systemNamespace } from '../../../lab/cluster-objects.ts';
+import { electLeader } from '../../../speaker/election/elect-leader.ts';
+import { crdManifests } from '../controller/fixtures.ts';
+import { mergePatch, type SpeakerLab, startSpeakerLab, vip4, waitFor } from './speaker-lab.ts';
+
+let lab: SpeakerLab;
+const orphan = { namespace: 'default', name: 'orphan', ip: '203.0.113.1', pool: 'unadvertised' };
+
+before(async () => {
+  lab = await startSpeakerLab(`spr${process.pid.toString(36)}`, 2);
+  const crds = parseAllDocuments(crdManifests()).map(
+    (d) => clientModel(d.toJS()) as V1CustomResourceDefinition,
+  );
+  const extensions = lab.kubeConfig.makeApiClient(ApiextensionsV1Api);
+  for (const body of crds) await extensions.createCustomResourceDefinition({ body });
+  await waitFor('the IPAddressPool resource to be served', 10_000, async () => {
+    try {
+      return await lab.kubeConfig.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
+        group: 'metallb.io',
+        version: 'v1beta1',
+        namespace: systemNamespace,
+        plural: 'ipaddresspools',
+        body: {
+          apiVersion: 'metallb.io/v1beta1',
+          kind: 'IPAddressPool',
+          metadata: { name: orphan.pool, namespace: systemNamespace },
+          spec: { addresses: ['203.0.113.0/28'] },
+        },
+      });
+    } catch {
+      return undefined;
+    }
+  });
+  await lab.core.createNamespacedService({
+    namespace: orphan.namespace,
+    body: {
+      metadata: {
+        name: orphan.name,
+        namespace: orphan.namespace,
+        annotations: { 'metallb.io/ip-allocated-from-pool': orphan.pool },
+      },
+      spec: { type: 'LoadBalancer', selector: { app: 'orphan' }, ports: [{ port: 80, protocol: 'TCP' }] },
+    },
+  });
+  await lab.core.patchNamespacedServiceStatus(
+    { ...orphan, body: { status: { loadBalancer: { ingress: [{ ip: orphan.ip }] } } } },
+    mergePatch,
+  );
+  await lab.kubeConfig.makeApiClient(DiscoveryV1Api).createNamespacedEndpointSlice({
+    namespace: orphan.namespace,
+    body: endpointSliceObject({
+      namespace: orphan.namespace,
+      service: orphan.name,
+      family: 4,
+      ports: [{ name: 'http', port: 8080 }],
+      endpoints: lab.topology.nodes.map((node) => ({ node, ready: true })),
+    }),
+  });
+  for (const node of lab.topology.nodes) lab.startSpeaker(node, ['--no-failure-detector']);
+});
+after(async () => {
+  await lab?.close();
+});
+
+/**
+ * client-node serialises typed models by their TypeScript property names: schema extensions such as
+ * x-kubernetes-preserve-unknown-fields must be spelled x_kubernetes_… or they are silently dropped.
+ */
+function clientModel(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(clientModel);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [
+      key.startsWith('x-kubernetes-') ? key.replaceAll('-', '_') : key,
+      clientModel(inner),
+    ]),
+  );
+}
+
+async function setPodReady(node: string, ready: boolean): Promise<void> {
+  await lab.core.patchNamespacedPodStatus(
+    {
+      name: speakerPodName(lab.host(node)),
+      namespace: systemNamespace,
+      body: { status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] } },
+    },
+    mergePatch,
+  );
+}
+
+async function onlyAnswer(node: string): Promise<void> {
+  const mac = lab.host(node).mac;
+  const seen = await waitFor(`${node} to be the only one answering`, 20_000, async () => {
+    const macs = await lab.arpingMacs(vip4, 1);
+    return macs.size === 1 && macs.has(mac) ? macs : undefined;
+  });
+  assert.deepEqual([...seen], [mac]);
+}
+
+test('a pool no L2Advertisement covers: not announced, one Warning Event on the Service', async () => {
+  const warnings = await waitFor('a Warning Event', 20_000, async () => {
+    const events = await lab.core.listNamespacedEvent({ namespace: orphan.namespace });
+    const found = events.items.filter((e) => e.involvedObject.name === orphan.name && e.type === 'Warning');
+    return found.length > 0 ? found : undefined;
+  });
+  // Runs first: while speaker readiness is stable the reporter is one node, so there is one Event.
+  assert.equal(warnings.length, 1, 'one speaker (the reporter) writes it');
+  assert.equal(warnings[0]!.reason, 'noL2Advertisement');
+  assert.match(warnings[0]!.message ?? '', /no L2Advertisement announces pool "unadvertised"/);
+  assert.ok(warnings[0]!.involvedObject.uid);
+  assert.equal((await lab.arpingMacs(orphan.ip, 2)).size, 0);
+});
+
+test('the elected node answers; a NotReady speaker Pod hands over; Ready again takes it back', async () => {
+  const leader = electLeader(vip4, lab.names)!;
+  const other = lab.names.find((n) => n !== leader)!;
+  await onlyAnswer(leader);
+  await setPodReady(leader, false);
+  await onlyAnswer(other);
+  await setPodReady(leader, true);
+  await onlyAnswer(leader);
+});
