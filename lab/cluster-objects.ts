@@ -73,6 +73,18 @@ export function speakerPodRunningStatus(node: LabHost, now: Date) {
       podIPs: [{ ip: node.ipv4 }, { ip: node.ipv6 }],
       startTime: at,
       conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: at }],
+      // kubectl's READY column counts ready containers, not the Ready condition.
+      containerStatuses: [
+        {
+          name: 'speaker',
+          ready: true,
+          started: true,
+          restartCount: 0,
+          image: 'baremetal-lb:lab',
+          imageID: '',
+          state: { running: { startedAt: at } },
+        },
+      ],
     },
   };
 }

@@ -2,6 +2,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { stringify as toYaml } from 'yaml';
 
 const execFileAsync = promisify(execFile);
 
@@ -25,7 +26,8 @@ export function kubectlFor(kubeconfig: string, cacheDir: string): Kubectl {
     }
   };
   const kubectl = ((...args: string[]) => run(args)) as Kubectl;
-  kubectl.apply = (objects) =>
-    run(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }));
+  // A YAML stream rather than a `kind: List`: kubectl validates a List against OpenAPI v2, which the
+  // lab API server does not serve.
+  kubectl.apply = (objects) => run(['apply', '-f', '-'], objects.map((o) => toYaml(o)).join('---\n'));
   return kubectl;
 }

@@ -28,6 +28,12 @@ export interface LabProcess {
   readonly name: string;
   readonly pid: number;
   readonly netns?: string;
+  /**
+   * How to start it again (`restartComponent`). Absent for processes given secrets through their
+   * environment (the speakers), which the state file must not keep.
+   */
+  readonly command?: string;
+  readonly args?: readonly string[];
 }
 
 export interface LabHostState {

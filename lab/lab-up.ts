@@ -1,7 +1,8 @@
 // Brings the whole system up on one machine: a client and N nodes on one segment, the API server,
 // the controller, a speaker in each node namespace, nginx + echo backend as each node's ingress,
 // and the example manifests applied with kubectl. Returns once the ingress Service has its IP.
-import { access, mkdir, readFile } from 'node:fs/promises';
+import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import {
@@ -28,16 +29,40 @@ export interface LabOptions {
   /** Shown in messages and used to find the project's files. */
   readonly repoRoot: string;
   readonly log?: (line: string) => void;
+  /** Files (or, for crds, a directory) to apply instead of manifests/crds and manifests/examples/…. */
+  readonly manifests?: {
+    readonly crds?: string;
+    readonly poolConfig?: string;
+    readonly ingressService?: string;
+  };
 }
 
 export const ingress = { namespace: 'ingress-nginx', service: 'ingress-nginx-controller' } as const;
+const echo = { service: 'echo' } as const;
 const echoPort = 8080;
 const memberlistPort = 7946;
 
-async function waitFor<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+/** Names the first of `processes` that has exited, with the end of its log. */
+async function firstExited(processes: readonly LabProcess[], logDir: string): Promise<string | undefined> {
+  const gone = processes.find((p) => !isAlive(p.pid));
+  if (!gone) return undefined;
+  const log = join(logDir, `${gone.name}.log`);
+  const tail = (await readFile(log, 'utf8').catch(() => '')).trimEnd().split('\n').slice(-8).join('\n');
+  return `${gone.name} (pid ${gone.pid}) exited; the end of ${log}:\n${tail}`;
+}
+
+/** Polls `probe`; gives up at once, naming it, when one of the lab's processes has exited. */
+async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined>,
+  watch?: { processes: readonly LabProcess[]; logDir: string },
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError = '';
   while (Date.now() < deadline) {
+    const exited = watch && (await firstExited(watch.processes, watch.logDir));
+    if (exited) throw new Error(`gave up waiting for ${what}: ${exited}`);
     try {
       const value = await probe();
       if (value !== undefined) return value;
@@ -68,6 +93,21 @@ async function preflight(): Promise<void> {
   }
 }
 
+/**
+ * A fixed port rather than 0 on the command line, so that restarting the API server brings it back
+ * where the kubeconfig and the relays expect it.
+ */
+async function freeLoopbackPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 function speakerSecret(): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64');
 }
@@ -88,6 +128,7 @@ export async function labUp(options: LabOptions): Promise<LabState> {
   const processes: LabProcess[] = [];
   const cli = join(repoRoot, 'bin', 'baremetal-lb');
   const node = process.execPath;
+  const watch = { processes, logDir: paths.logs };
   const start = (spec: ProcessSpec) => {
     const started = startDetached(spec, paths.logs);
     processes.push(started);
@@ -104,7 +145,7 @@ export async function labUp(options: LabOptions): Promise<LabState> {
       args: [
         'apiserver',
         '--listen',
-        '127.0.0.1:0',
+        `127.0.0.1:${await freeLoopbackPort()}`,
         '--kubeconfig-out',
         paths.kubeconfig,
         '--data-dir',
@@ -115,6 +156,7 @@ export async function labUp(options: LabOptions): Promise<LabState> {
       'the API server kubeconfig',
       20_000,
       async () => (await readFile(paths.kubeconfig, 'utf8').catch(() => undefined)) || undefined,
+      watch,
     );
     const url = new URL(kubeconfigServer(kubeconfigText));
     const port = Number(url.port);
@@ -123,6 +165,7 @@ export async function labUp(options: LabOptions): Promise<LabState> {
       'the API server to answer',
       20_000,
       async () => (await kubectl('version', '-o', 'json')) || undefined,
+      watch,
     );
 
     // Node namespaces reach the API server as 127.0.0.1:PORT of their own, through a Unix socket.
@@ -156,13 +199,12 @@ export async function labUp(options: LabOptions): Promise<LabState> {
     await registerCluster(topology, kubectl);
 
     log('applying the example manifests');
-    await applyExamples(topology, kubectl, repoRoot);
+    await applyExamples(topology, kubectl, repoRoot, options.manifests ?? {});
 
     log('starting ingress nginx and echo backends');
     for (const n of topology.nodes) {
       const dir = join(paths.dir, n.name);
       await mkdir(dir, { recursive: true });
-      const { writeFile } = await import('node:fs/promises');
       await writeFile(
         join(dir, 'nginx.conf'),
         renderNginxConfig({ node: n.name, dir, backendPort: echoPort }),
@@ -230,18 +272,23 @@ export async function labUp(options: LabOptions): Promise<LabState> {
       speakerPids.set(n.name, started.pid);
     }
 
-    const ips = await waitFor('the ingress Service to get its external IP', 30_000, async () => {
-      const out = await kubectl(
-        'get',
-        'svc',
-        '-n',
-        ingress.namespace,
-        ingress.service,
-        '-o',
-        'jsonpath={.status.loadBalancer.ingress[*].ip}',
-      );
-      return out.trim() ? out.trim().split(' ') : undefined;
-    });
+    // One IP per family the Service asks for: a dual-stack Service may get its second IP a moment later.
+    const ips = await waitFor(
+      'the ingress Service to get its external IPs',
+      30_000,
+      async () => {
+        const svc = JSON.parse(
+          await kubectl('get', 'svc', '-n', ingress.namespace, ingress.service, '-o', 'json'),
+        ) as {
+          spec?: { ipFamilies?: string[] };
+          status?: { loadBalancer?: { ingress?: { ip?: string }[] } };
+        };
+        const got = (svc.status?.loadBalancer?.ingress ?? []).flatMap((i) => (i.ip ? [i.ip] : []));
+        const wanted = Math.max(1, svc.spec?.ipFamilies?.length ?? 1);
+        return got.length >= wanted ? got : undefined;
+      },
+      watch,
+    );
     const state: LabState = {
       prefix: topology.prefix,
       kubeconfig: paths.kubeconfig,
@@ -326,10 +373,14 @@ async function applyExamples(
   topology: LabTopology,
   kubectl: ReturnType<typeof kubectlFor>,
   repoRoot: string,
+  manifests: NonNullable<LabOptions['manifests']>,
 ): Promise<void> {
   const examples = resolve(repoRoot, 'manifests', 'examples');
-  await kubectl('apply', '-f', join(examples, 'pool-configmap.yaml'));
-  await kubectl('apply', '-f', join(examples, 'ingress-nginx-service.yaml'));
+  // The controller's informers wait for the metallb.io kinds to exist.
+  await kubectl('apply', '-f', manifests.crds ?? resolve(repoRoot, 'manifests', 'crds'));
+  await kubectl('apply', '-f', manifests.poolConfig ?? join(examples, 'pool-configmap.yaml'));
+  await kubectl('apply', '-f', manifests.ingressService ?? join(examples, 'ingress-nginx-service.yaml'));
+  await kubectl('apply', '-f', join(examples, 'lab', 'echo-service.yaml'));
   const endpoints = topology.nodes.map((node) => ({ node, ready: true }));
   const ports = [
     { name: 'http', port: 80 },
@@ -346,4 +397,13 @@ async function applyExamples(
       }),
     ),
   );
+  await kubectl.apply([
+    endpointSliceObject({
+      namespace: ingress.namespace,
+      service: echo.service,
+      family: 4,
+      ports: [{ name: 'http', port: echoPort }],
+      endpoints,
+    }),
+  ]);
 }

@@ -28,7 +28,12 @@ export function startDetached(spec: ProcessSpec, logDir: string): LabProcess {
   });
   child.unref();
   if (child.pid === undefined) throw new Error(`could not start ${spec.name} (${spec.command})`);
-  return { name: spec.name, pid: child.pid, ...(spec.netns ? { netns: spec.netns } : {}) };
+  return {
+    name: spec.name,
+    pid: child.pid,
+    ...(spec.netns ? { netns: spec.netns } : {}),
+    ...(spec.env ? {} : { command: spec.command, args: [...spec.args] }),
+  };
 }
 
 export async function commandLine(pid: number): Promise<string | undefined> {

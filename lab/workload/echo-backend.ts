@@ -26,8 +26,10 @@ export async function main(argv: string[]): Promise<number> {
     res.writeHead(200, { 'Content-Type': 'application/json', 'X-Served-By': node });
     res.end(echoBody(node, req.method, req.url, req.headers.host));
   });
-  await new Promise<void>((resolve) => server.listen(Number(values.port), '127.0.0.1', resolve));
-  process.stdout.write(`echo backend for ${node} on 127.0.0.1:${values.port}\n`);
+  // All addresses: the echo Service's EndpointSlice names the node's own IPs, and a LoadBalancer
+  // Service on this port (sharing the ingress VIP) reaches it through the VIP bound on `lo`.
+  await new Promise<void>((resolve) => server.listen(Number(values.port), '::', resolve));
+  process.stdout.write(`echo backend for ${node} on port ${values.port}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);

@@ -1,0 +1,29 @@
+// Restarts one lab process with the command line it was started with, as an operator would restart
+// a pod; the end-to-end tests use it to show that a restart changes no assigned IP.
+import { type LabPaths, type LabProcess, readState, writeState } from './lab-state.ts';
+import { startDetached, stopAll } from './processes.ts';
+
+export async function restartComponent(paths: LabPaths, name: string): Promise<LabProcess> {
+  const state = await readState(paths);
+  if (!state) throw new Error(`no lab in ${paths.dir}`);
+  const old = state.processes.find((p) => p.name === name);
+  if (!old) {
+    const names = state.processes.map((p) => p.name).join(', ');
+    throw new Error(`the lab has no process named "${name}" (it has ${names})`);
+  }
+  if (!old.command || !old.args) {
+    throw new Error(
+      `"${name}" got secrets through its environment, which the state file does not keep; it cannot be restarted`,
+    );
+  }
+  await stopAll([old.pid]);
+  const started = startDetached(
+    { name, command: old.command, args: old.args, ...(old.netns ? { netns: old.netns } : {}) },
+    paths.logs,
+  );
+  await writeState(paths, {
+    ...state,
+    processes: state.processes.map((p) => (p.name === name ? started : p)),
+  });
+  return started;
+}
