@@ -6,8 +6,13 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import {
+  examplesDir,
+  kustomizeResources,
+  manifestsDir,
+  systemNamespace,
+} from '../../unit/manifests/manifest-files.ts';
 import { type KubectlLab, parseColumns, startKubectlLab } from '../apiserver/kubectl-harness.ts';
-import { examplesDir, kustomizeResources, manifestsDir, systemNamespace } from '../../unit/manifests/manifest-files.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read the fields they need from kubectl's JSON
 type Json = Record<string, any>;
@@ -53,7 +58,10 @@ test('the objects the server stored are the ones the files describe', async () =
   );
   assert.deepEqual(daemonSet.spec.template.spec.containers[0].securityContext.capabilities.add, ['NET_RAW']);
   const crds = parseColumns(await lab.kubectl(['get', 'crd']));
-  assert.deepEqual(crds.map((r) => r.NAME).sort(), ['ipaddresspools.metallb.io', 'l2advertisements.metallb.io']);
+  assert.deepEqual(crds.map((r) => r.NAME).sort(), [
+    'ipaddresspools.metallb.io',
+    'l2advertisements.metallb.io',
+  ]);
 });
 
 test('the documented memberlist Secret command makes the Secret the speaker reads', async () => {
@@ -200,10 +208,17 @@ const invalidPools: [string, Json, RegExp][] = [
   ['autoAssign is a string', { addresses: ['192.0.2.0/28'], autoAssign: 'yes' }, /spec\.autoAssign/],
   ['addresses is missing', { autoAssign: true }, /spec\.addresses/],
   ['addresses is not a list', { addresses: '192.0.2.0/28' }, /spec\.addresses/],
-  ['priority is not an integer', { addresses: ['192.0.2.0/28'], serviceAllocation: { priority: 'high' } }, /priority/],
+  [
+    'priority is not an integer',
+    { addresses: ['192.0.2.0/28'], serviceAllocation: { priority: 'high' } },
+    /priority/,
+  ],
   [
     'a selector requirement has no operator',
-    { addresses: ['192.0.2.0/28'], serviceAllocation: { serviceSelectors: [{ matchExpressions: [{ key: 'a' }] }] } },
+    {
+      addresses: ['192.0.2.0/28'],
+      serviceAllocation: { serviceSelectors: [{ matchExpressions: [{ key: 'a' }] }] },
+    },
     /operator/,
   ],
 ];
@@ -235,7 +250,8 @@ test('apply -f of each file in kustomization order works on a fresh server', asy
   for (const file of kustomizeResources()) {
     const lines = applyLines(await fresh.kubectl(['apply', '-f', file]));
     assert.ok(lines.length > 0, file);
-    for (const line of lines) assert.match(line, / created$/, `${path.relative(manifestsDir, file)}: ${line}`);
+    for (const line of lines)
+      assert.match(line, / created$/, `${path.relative(manifestsDir, file)}: ${line}`);
   }
   assertAllUnchanged(await fresh.kubectl(['apply', '-f', path.join(manifestsDir, 'crds')]), 'crds/ folder');
   assertAllUnchanged(await fresh.kubectl(['apply', '-k', manifestsDir]), 'apply -k after apply -f');

@@ -40,6 +40,9 @@ for (const file of ['pool-configmap.yaml', 'pool-crs.yaml']) {
   test(`examples/${file} passes check-config`, () => {
     const result = run(['check-config', path.join(examplesDir, file)]);
     assert.equal(result.code, 0, result.stdout + result.stderr);
-    assert.match(result.stdout, /^valid: 1 pool\(s\), 32 address\(es\) \(default: 16 IPv4, 16 IPv6\); 1 L2Advertisement/m);
+    assert.match(
+      result.stdout,
+      /^valid: 1 pool\(s\), 32 address\(es\) \(default: 16 IPv4, 16 IPv6\); 1 L2Advertisement/m,
+    );
   });
 }

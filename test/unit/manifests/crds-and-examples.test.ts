@@ -43,7 +43,11 @@ test('every base object has apiVersion, kind, a valid name, and the system names
     assert.match(object.apiVersion ?? '', /^([a-z0-9.-]+\/)?v\d+(beta\d+|alpha\d+)?$/, where);
     assert.match(object.kind ?? '', /^[A-Z][A-Za-z]+$/, where);
     assert.match(object.metadata?.name ?? '', dns1123Subdomain, where);
-    assert.equal(object.metadata.namespace, clusterScoped.has(object.kind) ? undefined : systemNamespace, where);
+    assert.equal(
+      object.metadata.namespace,
+      clusterScoped.has(object.kind) ? undefined : systemNamespace,
+      where,
+    );
   }
 });
 
@@ -87,7 +91,8 @@ function structuralProblems(schema: KubeObject, at: string): string[] {
     problems.push(...structuralProblems(child as KubeObject, `${at}.${name}`));
   for (const name of schema.required ?? [])
     if (!schema.properties?.[name]) problems.push(`${at}: required ${name} is not a property`);
-  if (schema.additionalProperties) problems.push(...structuralProblems(schema.additionalProperties, `${at}{}`));
+  if (schema.additionalProperties)
+    problems.push(...structuralProblems(schema.additionalProperties, `${at}{}`));
   return problems;
 }
 
@@ -127,7 +132,11 @@ test('IPAddressPool schema: MetalLB field names, types, defaults, required field
     'serviceAllocation',
   ]);
   assert.equal(spec.properties.addresses.items.type, 'string');
-  assert.deepEqual(spec.properties.autoAssign, { ...spec.properties.autoAssign, type: 'boolean', default: true });
+  assert.deepEqual(spec.properties.autoAssign, {
+    ...spec.properties.autoAssign,
+    type: 'boolean',
+    default: true,
+  });
   assert.deepEqual(spec.properties.avoidBuggyIPs, {
     ...spec.properties.avoidBuggyIPs,
     type: 'boolean',
@@ -221,7 +230,11 @@ test('the ingress-nginx example is a dual-stack LoadBalancer Service with http a
   const objects = example('ingress-nginx-service.yaml');
   assert.ok(objects.some((o) => o.kind === 'Namespace' && o.metadata.name === 'ingress-nginx'));
   const service = objects.find((o) => o.kind === 'Service')!;
-  assert.deepEqual(service.metadata, { ...service.metadata, name: 'ingress-nginx-controller', namespace: 'ingress-nginx' });
+  assert.deepEqual(service.metadata, {
+    ...service.metadata,
+    name: 'ingress-nginx-controller',
+    namespace: 'ingress-nginx',
+  });
   assert.equal(service.spec.type, 'LoadBalancer');
   assert.equal(service.spec.selector['app.kubernetes.io/name'], 'ingress-nginx');
   assert.deepEqual(service.spec.ipFamilies, ['IPv4', 'IPv6']);

@@ -38,7 +38,11 @@ test('the build stage installs production dependencies only, building the addon 
   assert.match(runs, /\bnpm ci\b[^&]*--omit=dev/);
   assert.doesNotMatch(runs, /\bnpm (install|i)\b/);
   const env = Object.assign({}, ...args(build, 'ENV').map(parseEnv));
-  assert.equal(env.npm_config_nodedir, '/usr/local', 'node:24-bookworm ships headers in /usr/local/include/node');
+  assert.equal(
+    env.npm_config_nodedir,
+    '/usr/local',
+    'node:24-bookworm ships headers in /usr/local/include/node',
+  );
   const copied = args(build, 'COPY').flatMap((a) => parseCopy(a).sources);
   const ciIndex = build.instructions.findIndex((i) => i.keyword === 'RUN' && /npm ci/.test(i.args));
   const beforeCi = build.instructions.slice(0, ciIndex).filter((i) => i.keyword === 'COPY');
@@ -71,7 +75,8 @@ test('the runtime stage copies built files only from the build stage, never dev 
   assert.ok(copies.length > 0);
   for (const copy of copies) {
     assert.equal(copy.from, build.name, `COPY ${copy.sources.join(' ')} comes from the build stage`);
-    for (const source of copy.sources) assert.doesNotMatch(source, /\b(test|bench|lab|native|\.git)\b/, source);
+    for (const source of copy.sources)
+      assert.doesNotMatch(source, /\b(test|bench|lab|native|\.git)\b/, source);
   }
   const sources = copies.flatMap((c) => c.sources);
   assert.ok(sources.includes('/app/node_modules'));
@@ -86,7 +91,13 @@ test('the entrypoint is the CLI in exec form, so the Pod args pick the subcomman
 
 test('.dockerignore keeps build output and local state out, and everything the stages copy in', () => {
   assert.ok(!dockerignoreText.split('\n').some((l) => l.trim().startsWith('!')), 'no negations');
-  for (const out of ['node_modules/x', 'build/Release/packet_socket.node', '.git/HEAD', '.lab/state.json', 'x.log'])
+  for (const out of [
+    'node_modules/x',
+    'build/Release/packet_socket.node',
+    '.git/HEAD',
+    '.lab/state.json',
+    'x.log',
+  ])
     assert.ok(isIgnored(out, ignored), `${out} is ignored`);
   const needed = [
     ...args(build, 'COPY')

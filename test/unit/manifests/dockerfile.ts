@@ -24,7 +24,9 @@ export function parseDockerfile(text: string): Stage[] {
     if (pending !== undefined && line.startsWith('#')) return;
     const continued = line.endsWith('\\');
     const body = continued ? line.slice(0, -1).trim() : line;
-    pending = pending ? { text: `${pending.text} ${body}`, line: pending.line } : { text: body, line: index + 1 };
+    pending = pending
+      ? { text: `${pending.text} ${body}`, line: pending.line }
+      : { text: body, line: index + 1 };
     if (continued) return;
     const match = /^(\S+)\s*(.*)$/.exec(pending.text)!;
     instructions.push({ keyword: match[1]!.toUpperCase(), args: match[2]!, line: pending.line });

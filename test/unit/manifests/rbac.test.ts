@@ -8,7 +8,9 @@ import { baseDocuments, type KubeObject, ruleComments, systemNamespace } from '.
 const docs = baseDocuments();
 const roleKinds = new Set(['Role', 'ClusterRole']);
 const roles = docs.filter((d) => roleKinds.has(d.object.kind));
-const bindings = docs.filter((d) => d.object.kind === 'RoleBinding' || d.object.kind === 'ClusterRoleBinding');
+const bindings = docs.filter(
+  (d) => d.object.kind === 'RoleBinding' || d.object.kind === 'ClusterRoleBinding',
+);
 
 /** "cluster|namespace group/resource verb" lines, one per verb, for easy set comparison. */
 function grants(component: string): string[] {
@@ -28,7 +30,8 @@ function grants(component: string): string[] {
       const names = rule.resourceNames ? ` [${rule.resourceNames.join(',')}]` : '';
       for (const group of rule.apiGroups)
         for (const resource of rule.resources)
-          for (const verb of rule.verbs) lines.push(`${scope} ${group || 'core'}/${resource} ${verb}${names}`);
+          for (const verb of rule.verbs)
+            lines.push(`${scope} ${group || 'core'}/${resource} ${verb}${names}`);
     }
   }
   return lines.sort();
@@ -86,10 +89,10 @@ for (const [component, wanted] of Object.entries(expected)) {
 
 test('the ServiceAccounts exist in the system namespace', () => {
   const accounts = docs.filter((d) => d.object.kind === 'ServiceAccount').map((d) => d.object.metadata);
-  assert.deepEqual(
-    accounts.map((m) => `${m.namespace}/${m.name}`).sort(),
-    [`${systemNamespace}/controller`, `${systemNamespace}/speaker`],
-  );
+  assert.deepEqual(accounts.map((m) => `${m.namespace}/${m.name}`).sort(), [
+    `${systemNamespace}/controller`,
+    `${systemNamespace}/speaker`,
+  ]);
 });
 
 test('no rule uses a wildcard, and none touches Secrets or escalation verbs', () => {
@@ -125,7 +128,11 @@ test('every rule has a comment above it saying which code path uses it', () => {
 test('namespaced Roles and their bindings live in the system namespace', () => {
   for (const d of [...roles, ...bindings]) {
     if (d.object.kind === 'Role' || d.object.kind === 'RoleBinding')
-      assert.equal(d.object.metadata.namespace, systemNamespace, `${d.object.kind} ${d.object.metadata.name}`);
+      assert.equal(
+        d.object.metadata.namespace,
+        systemNamespace,
+        `${d.object.kind} ${d.object.metadata.name}`,
+      );
     for (const subject of d.object.subjects ?? []) assert.equal(subject.namespace, systemNamespace);
   }
 });

@@ -38,7 +38,9 @@ for (const { name, object, port } of workloads) {
 
   test(`${name}: probes /healthz and /readyz on the metrics port ${port}, which --metrics-addr sets`, () => {
     const container = onlyContainer(object);
-    const monitoring = (container.ports as KubeObject[]).find((p) => p.name === container.livenessProbe.httpGet.port);
+    const monitoring = (container.ports as KubeObject[]).find(
+      (p) => p.name === container.livenessProbe.httpGet.port,
+    );
     assert.equal(monitoring?.containerPort, port);
     assert.equal(container.livenessProbe.httpGet.path, '/healthz');
     assert.equal(container.readinessProbe.httpGet.path, '/readyz');
@@ -66,7 +68,9 @@ for (const { name, object, port } of workloads) {
   test(`${name}: --namespace comes from the Pod's own namespace`, () => {
     const container = onlyContainer(object);
     assert.ok(container.args.includes('--namespace=$(NAMESPACE)'));
-    assert.deepEqual(env(container, 'NAMESPACE')?.valueFrom, { fieldRef: { fieldPath: 'metadata.namespace' } });
+    assert.deepEqual(env(container, 'NAMESPACE')?.valueFrom, {
+      fieldRef: { fieldPath: 'metadata.namespace' },
+    });
   });
 }
 
