@@ -53,12 +53,40 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** PIDs whose command line mentions `marker` (the lab's absolute directory). */
+async function parentOf(pid: number): Promise<number | undefined> {
+  try {
+    // The command name in field 2 may hold spaces or parentheses; fields after its last ')' are fixed.
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return ppid > 0 ? ppid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** This process and every process above it, e.g. `sudo … --dir X` or `timeout … --dir X`. */
+async function ancestry(): Promise<Set<number>> {
+  const chain = new Set<number>();
+  for (
+    let pid: number | undefined = process.pid;
+    pid !== undefined && !chain.has(pid);
+    pid = await parentOf(pid)
+  ) {
+    chain.add(pid);
+  }
+  return chain;
+}
+
+/**
+ * PIDs whose command line mentions `marker` (the lab's absolute directory), except the caller and
+ * its ancestors: `sudo lab down --dir X` names the directory too and must not end itself.
+ */
 export async function processesMentioning(marker: string): Promise<number[]> {
   const pids = (await readdir('/proc')).filter((e) => /^\d+$/.test(e)).map(Number);
+  const spared = await ancestry();
   const found: number[] = [];
   for (const pid of pids) {
-    if (pid === process.pid) continue;
+    if (spared.has(pid)) continue;
     if ((await commandLine(pid))?.includes(marker)) found.push(pid);
   }
   return found;
