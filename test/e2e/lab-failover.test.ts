@@ -64,7 +64,7 @@ async function startProbe(awayFrom: string): Promise<{ result: Promise<ProbeResu
       'exec',
       lab.state.client.netns,
       process.execPath,
-      join(repoRoot, 'test', 'e2e', 'failover-probe.ts'),
+      join(repoRoot, 'lab', 'failover-probe.ts'),
       '--url',
       `http://${vip}/`,
       '--away-from',

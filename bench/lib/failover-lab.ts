@@ -1,0 +1,220 @@
+// The failover bench's lab: one `labUp` in a temp dir under a unique prefix, and the handles a
+// trial needs — each node's speaker (struck, then started again as it was), its cable, its
+// /metrics, and a streaming client probe inside the client namespace. `down()` removes it all, and
+// so does SIGINT or SIGTERM of the bench.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { labDown } from '../../lab/lab-down.ts';
+import { type LabPaths, type LabState, labPaths, writeState } from '../../lab/lab-state.ts';
+import { labUp } from '../../lab/lab-up.ts';
+import { plug, unplug } from '../../lab/network/segment.ts';
+import { type LabHost, type LabTopology, planTopology } from '../../lab/network/topology.ts';
+import { isAlive, startDetached } from '../../lab/processes.ts';
+import type { ProbeRecord } from './failover-measure.ts';
+
+const repoRoot = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+/** Where lab-up.ts has every speaker serve /metrics inside its node's namespace. */
+const speakerMetricsUrl = 'http://127.0.0.1:7473/metrics';
+
+/** Wall-clock ms on the same footing as the probe's (lab/failover-probe.ts). */
+export const wallMs = (): number => performance.timeOrigin + performance.now();
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** How a speaker was started: its command line and environment, read back from /proc. */
+interface SpeakerLaunch {
+  readonly argv: readonly string[];
+  readonly env: Record<string, string>;
+}
+
+export interface ClientProbe {
+  /** Records so far, in the order they settled. */
+  readonly records: readonly ProbeRecord[];
+  /** Ends the probe and resolves once it has exited. */
+  stop(): Promise<void>;
+}
+
+export interface FailoverLab {
+  readonly state: LabState;
+  readonly topology: LabTopology;
+  readonly vip: string;
+  speakerPid(node: LabHost): number;
+  /** Starts the node's speaker again with the command line and environment it was first started with. */
+  restartSpeaker(node: LabHost): Promise<void>;
+  /** The speaker's /metrics text, or undefined when it does not answer within a second. */
+  speakerMetrics(node: LabHost): Promise<string | undefined>;
+  unplug(node: LabHost): Promise<void>;
+  plug(node: LabHost): Promise<void>;
+  /** A GET to the VIP from the client namespace every `intervalMs`, until stop() or `deadlineMs`. */
+  startProbe(options: { intervalMs: number; timeoutMs: number; deadlineMs: number }): Promise<ClientProbe>;
+  /** The whole log of a lab process ("speaker-node-1", …); empty when there is none. */
+  logText(name: string): Promise<string>;
+  down(): Promise<void>;
+}
+
+function runQuiet(command: string, args: readonly string[], timeoutMs: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(command, args, { timeout: timeoutMs }, (error, stdout) => resolve(error ? undefined : stdout));
+  });
+}
+
+async function readLaunch(pid: number): Promise<SpeakerLaunch> {
+  const split = (text: string) => text.split('\0').filter(Boolean);
+  const argv = split(await readFile(`/proc/${pid}/cmdline`, 'utf8'));
+  const env: Record<string, string> = {};
+  for (const entry of split(await readFile(`/proc/${pid}/environ`, 'utf8'))) {
+    const eq = entry.indexOf('=');
+    if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  if (argv.length === 0) throw new Error(`speaker pid ${pid} has an empty command line`);
+  return { argv, env };
+}
+
+async function waitExit(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) {
+      process.kill(pid, 'SIGKILL');
+      while (isAlive(pid)) await sleep(10);
+      return;
+    }
+    await sleep(10);
+  }
+}
+
+function spawnProbe(
+  state: LabState,
+  vip: string,
+  options: { intervalMs: number; timeoutMs: number; deadlineMs: number },
+  children: Set<ChildProcess>,
+): Promise<ClientProbe> {
+  const child = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      state.client.netns,
+      process.execPath,
+      join(repoRoot, 'lab', 'failover-probe.ts'),
+      '--url',
+      `http://${vip}/`,
+      '--stream',
+      '--interval-ms',
+      String(options.intervalMs),
+      '--timeout-ms',
+      String(options.timeoutMs),
+      '--deadline-ms',
+      String(options.deadlineMs),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  children.add(child);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => children.delete(child));
+  const records: ProbeRecord[] = [];
+  let buffered = '';
+  return new Promise((resolve, reject) => {
+    const startTimer = setTimeout(
+      () => reject(new Error('the client probe did not start within 10 s')),
+      10_000,
+    );
+    void exited.then(() => reject(new Error(`the client probe exited early (code ${child.exitCode})`)));
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      buffered += chunk;
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        const parsed = JSON.parse(line) as Partial<ProbeRecord> & { ready?: boolean };
+        if (parsed.ready) {
+          clearTimeout(startTimer);
+          resolve({
+            records,
+            stop: async () => {
+              if (child.exitCode === null && child.pid) process.kill(child.pid, 'SIGTERM');
+              await exited;
+            },
+          });
+        } else if (typeof parsed.sent === 'number' && typeof parsed.at === 'number') {
+          records.push({ sent: parsed.sent, at: parsed.at, node: parsed.node ?? null });
+        }
+      }
+    });
+  });
+}
+
+export async function startFailoverLab(nodeCount: number, log: (line: string) => void): Promise<FailoverLab> {
+  const prefix = `bfo${process.pid}`.slice(0, 16);
+  const dir = await mkdtemp(join(tmpdir(), 'blb-bench-failover-'));
+  const paths: LabPaths = labPaths(join(dir, 'lab'));
+  const probes = new Set<ChildProcess>();
+  let downing: Promise<void> | undefined;
+  const down = () => {
+    downing ??= (async () => {
+      process.off('SIGINT', interrupted);
+      process.off('SIGTERM', interrupted);
+      for (const p of probes) if (p.exitCode === null && p.pid) process.kill(p.pid, 'SIGKILL');
+      await labDown(paths, prefix);
+      await rm(dir, { recursive: true, force: true });
+    })();
+    return downing;
+  };
+  // Ctrl-C or a runner's SIGTERM, even during labUp, still removes the lab before exiting.
+  const interrupted = (signal: NodeJS.Signals) => {
+    log(`${signal}: removing the lab`);
+    void down().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  const logText = (name: string) => readFile(join(paths.logs, `${name}.log`), 'utf8').catch(() => '');
+  try {
+    let state = await labUp({ paths, prefix, nodes: nodeCount, repoRoot, log });
+    const vip = state.ingress.ipv4;
+    if (!vip) throw new Error('the lab ingress Service got no IPv4 address');
+    const topology = planTopology(prefix, nodeCount);
+    const pids = new Map<string, number>();
+    const launches = new Map<string, SpeakerLaunch>();
+    for (const n of state.nodes) {
+      if (!n.speakerPid) throw new Error(`the lab state records no speaker PID for ${n.name}`);
+      pids.set(n.name, n.speakerPid);
+      launches.set(n.name, await readLaunch(n.speakerPid));
+    }
+    return {
+      state,
+      topology,
+      vip,
+      speakerPid: (node) => pids.get(node.name)!,
+      async restartSpeaker(node) {
+        const old = pids.get(node.name)!;
+        await waitExit(old, 5000);
+        const launch = launches.get(node.name)!;
+        const name = `speaker-${node.name}`;
+        const started = startDetached(
+          { name, netns: node.netns, command: launch.argv[0]!, args: launch.argv.slice(1), env: launch.env },
+          paths.logs,
+        );
+        pids.set(node.name, started.pid);
+        // Kept current so `lab status` and `lab down` see the running speaker.
+        state = {
+          ...state,
+          nodes: state.nodes.map((n) => (n.name === node.name ? { ...n, speakerPid: started.pid } : n)),
+          processes: state.processes.map((p) => (p.name === name ? started : p)),
+        };
+        await writeState(paths, state);
+      },
+      speakerMetrics: (node) =>
+        runQuiet('ip', ['netns', 'exec', node.netns, 'curl', '-sf', '-m', '1', speakerMetricsUrl], 2000),
+      unplug: (node) => unplug(topology, node),
+      plug: (node) => plug(topology, node),
+      startProbe: (options) => spawnProbe(state, vip, options, probes),
+      logText,
+      down,
+    };
+  } catch (error) {
+    await down();
+    throw error;
+  }
+}
