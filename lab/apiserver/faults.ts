@@ -1,17 +1,30 @@
-// Failures on demand for resilience tests: cut every watch, fail the next requests, or hold
-// requests until released. The server consults this before handling anything.
+// Failures on demand for resilience tests: cut every watch, fail the next requests (all of them,
+// or only those matching a method and path), or hold requests until released. The server consults
+// this before handling anything.
 
 import type { ServerResponse } from 'node:http';
 
+export interface FaultMatch {
+  /** HTTP method, any case; omitted matches every method. */
+  method?: string;
+  /** The URL path without the query: a string must equal it, a RegExp must match it. */
+  path?: RegExp | string;
+}
+
 export interface FaultControls {
   dropWatches(): void;
-  failNext(count: number, code: 500 | 409): void;
+  /** Fails the next `count` requests (only those matching `match`, when given) with `code`. */
+  failNext(count: number, code: 500 | 409, match?: FaultMatch): void;
   pause(): void;
   resume(): void;
 }
 
 export class Faults implements FaultControls {
-  private failures: { remaining: number; code: 500 | 409 } = { remaining: 0, code: 500 };
+  private failures: { remaining: number; code: 500 | 409; match: FaultMatch } = {
+    remaining: 0,
+    code: 500,
+    match: {},
+  };
   private held: (() => void)[] | undefined;
   readonly watches = new Set<ServerResponse>();
 
@@ -20,17 +33,25 @@ export class Faults implements FaultControls {
     this.watches.clear();
   }
 
-  failNext(count: number, code: 500 | 409): void {
+  failNext(count: number, code: 500 | 409, match: FaultMatch = {}): void {
     if (!Number.isInteger(count) || count < 0)
       throw new Error(`failNext count must be a non-negative integer, got ${count}`);
-    this.failures = { remaining: count, code };
+    this.failures = { remaining: count, code, match };
   }
 
-  /** The code to fail the current request with, if one is pending. */
-  takeFailure(): 500 | 409 | undefined {
-    if (this.failures.remaining === 0) return undefined;
+  /** The code to fail this request with, if a pending failure matches it. */
+  takeFailure(method: string, path: string): 500 | 409 | undefined {
+    const { remaining, code, match } = this.failures;
+    if (remaining === 0) return undefined;
+    if (match.method !== undefined && match.method.toUpperCase() !== method.toUpperCase()) return undefined;
+    // search, not test: a RegExp with the g flag would carry lastIndex from one request to the next.
+    if (
+      match.path !== undefined &&
+      !(typeof match.path === 'string' ? match.path === path : path.search(match.path) >= 0)
+    )
+      return undefined;
     this.failures.remaining--;
-    return this.failures.code;
+    return code;
   }
 
   pause(): void {

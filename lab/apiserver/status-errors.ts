@@ -15,7 +15,8 @@ export type StatusReason =
   | 'Gone'
   | 'InternalError'
   | 'ServiceUnavailable'
-  | 'Forbidden';
+  | 'Forbidden'
+  | 'Unauthorized';
 
 export interface StatusCause {
   field: string;
@@ -46,6 +47,7 @@ const codes: Record<StatusReason, number> = {
   InternalError: 500,
   ServiceUnavailable: 503,
   Forbidden: 403,
+  Unauthorized: 401,
 };
 
 export class ApiError extends Error {
