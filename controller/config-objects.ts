@@ -1,21 +1,7 @@
-// Between the informer caches and common/pool-config: the inputs for loadPoolConfig, a fingerprint
-// to tell a real config change from a no-op update, and which object a problem is about.
+// What the controller reads from a loaded pool config: a fingerprint to tell a real config change
+// from a no-op update, and which object a problem is about.
 
-import type { KubernetesObject, V1ConfigMap } from '@kubernetes/client-node';
-import type { ConfigInputs } from '../common/pool-config/load-config.ts';
 import type { PoolConfig } from '../common/pool-config/model.ts';
-
-export function configInputs(
-  namespace: string,
-  configMapName: string,
-  configMap: V1ConfigMap | undefined,
-  objects: readonly KubernetesObject[],
-): ConfigInputs {
-  return {
-    ...(configMap ? { configMap: { namespace, name: configMapName, config: configMap.data?.config } } : {}),
-    objects: objects.map((object) => ({ object })),
-  };
-}
 
 /** Equal for configs that hand out addresses the same way. */
 export function configFingerprint(config: PoolConfig): string {

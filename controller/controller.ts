@@ -11,38 +11,37 @@ import {
   type KubernetesObject,
   PatchStrategy,
   setHeaderOptions,
-  type V1ConfigMap,
   type V1Namespace,
   type V1Service,
 } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
-import { describeApiError, isNotFound } from '../common/kube/api-errors.ts';
+import { describeApiError } from '../common/kube/api-errors.ts';
 import type { BackoffPolicy } from '../common/kube/backoff.ts';
 import { createKubeClientMetrics } from '../common/kube/client-metrics.ts';
 import type { EventSubject } from '../common/kube/event-aggregation.ts';
 import { EventRecorder } from '../common/kube/event-recorder.ts';
 import { LeaseElection, type LeaseTimings } from '../common/kube/lease-election.ts';
+import { poolConfigSource } from '../common/kube/pool-config-source.ts';
 import { ResilientInformer } from '../common/kube/resilient-informer.ts';
 import { writeWithConflictRetry } from '../common/kube/status-writer.ts';
 import { startHealthServer } from '../common/observability/health-server.ts';
 import type { Logger } from '../common/observability/logger.ts';
-import { loadPoolConfig } from '../common/pool-config/load-config.ts';
 import type { PoolConfig } from '../common/pool-config/model.ts';
-import { formatProblem } from '../common/pool-config/problems.ts';
-import { Allocator } from './allocator/allocator.ts';
-import { serviceRequestFrom } from './allocator/service-request.ts';
-import { configFingerprint, configInputs, problemObject } from './config-objects.ts';
-import { registerAllocatorMetrics } from './metrics.ts';
-import { poolStatuses, sameStatus } from './pool-status.ts';
-import { type Outcome, planService, type ServicePlan } from './service-plan.ts';
+import { type ConfigProblem, formatProblem } from '../common/pool-config/problems.ts';
 import {
   classMatches,
   isLoadBalancer,
   poolAnnotation,
-  rebuildEntries,
   serviceKey,
   splitKey,
-} from './services.ts';
+} from '../common/service-fields.ts';
+import { Allocator } from './allocator/allocator.ts';
+import { serviceRequestFrom } from './allocator/service-request.ts';
+import { configFingerprint, problemObject } from './config-objects.ts';
+import { registerAllocatorMetrics } from './metrics.ts';
+import { poolStatuses, sameStatus } from './pool-status.ts';
+import { type Outcome, planService, type ServicePlan } from './service-plan.ts';
+import { rebuildEntries } from './services.ts';
 import { WorkQueue } from './work-queue.ts';
 
 export interface ControllerOptions {
@@ -80,7 +79,6 @@ export interface Controller {
 
 const metallbGroup = { group: 'metallb.io', version: 'v1beta1' } as const;
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-const emptyList = { items: [], metadata: { resourceVersion: '' } };
 
 function subjectOf(object: KubernetesObject, kind: string, apiVersion: string): EventSubject {
   const metadata = object.metadata ?? {};
@@ -107,38 +105,29 @@ export async function startController(options: ControllerOptions): Promise<Contr
     path: string,
     list: () => Promise<KubernetesListObject<T>>,
   ) => new ResilientInformer<T>({ name, kubeConfig, path, list, logger, backoff });
-  // No metallb.io CRDs installed means no such resources, not a failure.
-  const listCustom = (plural: string) => async () => {
-    try {
-      return await custom.listNamespacedCustomObject({ ...metallbGroup, namespace, plural });
-    } catch (error) {
-      if (isNotFound(error)) return emptyList;
-      throw error;
-    }
-  };
   const services = informer<V1Service>('services', '/api/v1/services', () =>
     core.listServiceForAllNamespaces(),
   );
   const namespaces = informer<V1Namespace>('namespaces', '/api/v1/namespaces', () => core.listNamespace());
-  const configMaps = informer<V1ConfigMap>('configmaps', `/api/v1/namespaces/${namespace}/configmaps`, () =>
-    core.listNamespacedConfigMap({ namespace }),
-  );
-  const pools = informer<KubernetesObject>(
-    'ipaddresspools',
-    `/apis/metallb.io/v1beta1/namespaces/${namespace}/ipaddresspools`,
-    listCustom('ipaddresspools'),
-  );
-  const advertisements = informer<KubernetesObject>(
-    'l2advertisements',
-    `/apis/metallb.io/v1beta1/namespaces/${namespace}/l2advertisements`,
-    listCustom('l2advertisements'),
-  );
-  const informers = [services, namespaces, configMaps, pools, advertisements];
-  const configInformers = [configMaps, pools, advertisements];
+  // Config: both sources parsed together; a bad one never replaces the last good one.
+  const configSource = poolConfigSource({
+    kubeConfig,
+    logger,
+    namespace,
+    configMapName: options.configMapName,
+    backoff,
+    clientMetrics,
+    settleMs: 20,
+    onValid: applyConfig,
+    onNewProblems: (problems) => {
+      if (leading) reportProblems(problems);
+    },
+  });
+  const { configMaps, pools, advertisements } = configSource;
+  const informers = [services, namespaces, ...configSource.informers];
 
   let config: PoolConfig | undefined;
   let fingerprint = '';
-  let lastProblems = '';
   let allocator: Allocator | undefined;
   let leading = false;
   let stopped = false;
@@ -264,56 +253,14 @@ export async function startController(options: ControllerOptions): Promise<Contr
     }
   }
 
-  // Config: both sources parsed together; a bad one never replaces the last good one.
-  let configTimer: NodeJS.Timeout | undefined;
-  function scheduleConfigLoad(): void {
-    clientMetrics.updates.inc();
-    if (configTimer || stopped) return;
-    configTimer = setTimeout(() => {
-      configTimer = undefined;
-      loadConfig();
-    }, 20);
-  }
-
-  function loadConfig(): void {
-    if (!configInformers.every((i) => i.synced) || stopped) return;
-    const configMap = configMaps.get(options.configMapName, namespace);
-    const objects = [...pools.list(namespace), ...advertisements.list(namespace)];
-    const result = loadPoolConfig(configInputs(namespace, options.configMapName, configMap, objects));
-    const problems = result.ok ? result.warnings : result.problems;
-    const problemsText = problems.map(formatProblem).join('\n');
-    const newProblems = problemsText !== lastProblems;
-    lastProblems = problemsText;
-    if (!result.ok) {
-      clientMetrics.configStale.set(1);
-      clientMetrics.updateErrors.inc();
-      if (newProblems) {
-        for (const problem of problems)
-          logger.error(
-            { reason: formatProblem(problem), pool: problem.pool },
-            'invalid config; keeping the last good one',
-          );
-        if (leading)
-          reportProblems(
-            problems
-              .filter((p) => p.severity === 'error')
-              .map((p) => ({ source: p.source, text: formatProblem(p) })),
-          );
-      }
-      return;
-    }
-    if (newProblems)
-      for (const problem of problems)
-        logger.warn({ reason: formatProblem(problem), pool: problem.pool }, 'config warning');
-    clientMetrics.configStale.set(0);
-    clientMetrics.configLoaded.set(1);
-    const next = configFingerprint(result.config);
-    config = result.config;
+  function applyConfig(loaded: PoolConfig): void {
+    const next = configFingerprint(loaded);
+    config = loaded;
     if (next === fingerprint) return;
     fingerprint = next;
-    logger.info({ pools: result.config.pools.map((p) => p.name) }, 'config loaded');
+    logger.info({ pools: loaded.pools.map((p) => p.name) }, 'config loaded');
     if (allocator) {
-      for (const key of allocator.setConfig(result.config)) {
+      for (const key of allocator.setConfig(loaded)) {
         clearReasons.set(key, 'its address is no longer allowed for it by the config');
       }
       enqueueAll();
@@ -322,9 +269,10 @@ export async function startController(options: ControllerOptions): Promise<Contr
     activateIfReady();
   }
 
-  function reportProblems(problems: readonly { source: string; text: string }[]): void {
-    for (const { source, text } of problems) {
-      const where = problemObject(source);
+  function reportProblems(problems: readonly ConfigProblem[]): void {
+    for (const problem of problems) {
+      if (problem.severity !== 'error') continue;
+      const where = problemObject(problem.source);
       if (!where) continue;
       const cache =
         where.kind === 'ConfigMap' ? configMaps : where.kind === 'IPAddressPool' ? pools : advertisements;
@@ -336,7 +284,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
         subjectOf(object, where.kind, apiVersion),
         'Warning',
         'InvalidConfig',
-        `${text}; keeping the last good config`,
+        `${formatProblem(problem)}; keeping the last good config`,
       );
     }
   }
@@ -409,7 +357,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
   services.on('update', (s) => queue.add(serviceKey(s)));
   services.on('delete', (s) => queue.add(serviceKey(s)));
   for (const verb of ['add', 'update', 'delete'] as const) {
-    for (const source of configInformers) source.on(verb, scheduleConfigLoad);
+    for (const source of configSource.informers) source.on(verb, () => clientMetrics.updates.inc());
     pools.on(verb, () => schedulePoolStatus());
   }
 
@@ -423,8 +371,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
     onStartedLeading: () => {
       leading = true;
       // Config problems found while following were not reported: report them now.
-      lastProblems = '';
-      loadConfig();
+      configSource.reloadReportingProblems();
       activateIfReady();
     },
     onStoppedLeading: () => {
@@ -452,7 +399,6 @@ export async function startController(options: ControllerOptions): Promise<Contr
   registerAllocatorMetrics(registry, () => allocator?.usage());
 
   for (const i of informers) i.start();
-  void Promise.all(configInformers.map((i) => i.whenSynced)).then(() => loadConfig());
   void Promise.all(informers.map((i) => i.whenSynced)).then(() => {
     logger.info({}, 'informers synced');
     activateIfReady();
@@ -469,7 +415,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
     async stop() {
       if (stopped) return;
       stopped = true;
-      clearTimeout(configTimer);
+      configSource.close();
       clearTimeout(poolTimer);
       deactivate();
       await election.release();

@@ -3,45 +3,24 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import { flagUsage, parseFlags } from '../common/cli-flags.ts';
+import * as sharedFlags from '../common/component-flags.ts';
 import { loadKubeConfig } from '../common/kube/kubeconfig.ts';
 import { createLogger } from '../common/observability/logger.ts';
+import { stopSignal } from '../common/stop-signal.ts';
 import { startController } from './controller.ts';
 
 const flags = {
-  kubeconfig: { type: 'string', value: 'FILE', describe: 'kubeconfig file; in-cluster config when omitted' },
-  namespace: {
-    type: 'string',
-    value: 'NS',
-    describe: 'namespace of the ConfigMap, the metallb.io resources and the Lease',
-    default: 'baremetal-lb-system',
-  },
-  'config-map': {
-    type: 'string',
-    value: 'NAME',
-    describe: 'ConfigMap with the pool config (key "config")',
-    default: 'config',
-  },
-  'lb-class': {
-    type: 'string',
-    value: 'CLASS',
-    describe: 'only handle Services with this spec.loadBalancerClass (default: only Services without one)',
-  },
-  'metrics-addr': {
-    type: 'string',
-    value: 'HOST:PORT',
-    describe: '/healthz, /readyz and /metrics',
-    default: ':7472',
-  },
+  kubeconfig: sharedFlags.kubeconfig,
+  namespace: sharedFlags.namespace('the ConfigMap, the metallb.io resources and the Lease'),
+  'config-map': sharedFlags.configMap,
+  'lb-class': sharedFlags.lbClass('handle'),
+  'metrics-addr': sharedFlags.metricsAddress(':7472'),
   identity: {
     type: 'string',
     value: 'ID',
     describe: 'leader election identity (default: POD_NAME or hostname_random)',
   },
-  'log-level': {
-    type: 'string',
-    value: 'LEVEL',
-    describe: 'trace|debug|info|warn|error (default LOG_LEVEL or info)',
-  },
+  'log-level': sharedFlags.logLevel,
 } as const;
 
 export async function main(argv: string[]): Promise<number> {
@@ -80,10 +59,7 @@ export async function main(argv: string[]): Promise<number> {
     ...(values['lb-class'] ? { lbClass: values['lb-class'] } : {}),
   });
   logger.info({ metricsAddress: controller.metricsAddress }, 'serving /healthz, /readyz and /metrics');
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
+  const signal = await stopSignal();
   logger.info({ signal }, 'shutting down');
   await controller.stop();
   logger.flush();

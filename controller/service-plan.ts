@@ -4,8 +4,9 @@
 import type { V1LoadBalancerIngress, V1Service } from '@kubernetes/client-node';
 import { formatIP } from '../common/ip-address.ts';
 import type { EventType } from '../common/kube/event-aggregation.ts';
+import { ingressAddresses, poolAnnotation, serviceKey } from '../common/service-fields.ts';
 import type { AssignedIP } from './allocator/allocator.ts';
-import { ingressAddresses, poolAnnotation, sameAddressList, serviceKey } from './services.ts';
+import { sameAddressList } from './services.ts';
 
 export type Outcome =
   | { readonly kind: 'assigned'; readonly ips: readonly AssignedIP[] }

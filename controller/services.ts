@@ -1,36 +1,11 @@
-// Which Services this controller manages and what their status says, read from Service objects.
-// Pure: no API calls.
+// What the controller alone reads from Service objects: whether two address lists agree and which
+// statuses the allocator must restore. Pure: no API calls.
 
 import type { V1Service } from '@kubernetes/client-node';
 import { formatIP, type IP, parseIP } from '../common/ip-address.ts';
+import { classMatches, ingressAddresses, isLoadBalancer, serviceKey } from '../common/service-fields.ts';
 import type { RebuildEntry } from './allocator/allocator.ts';
 import { serviceRequestFrom } from './allocator/service-request.ts';
-
-export const poolAnnotation = 'metallb.io/ip-allocated-from-pool';
-
-export function serviceKey(service: V1Service): string {
-  return `${service.metadata?.namespace ?? 'default'}/${service.metadata?.name ?? ''}`;
-}
-
-export function splitKey(key: string): { namespace: string; name: string } {
-  const slash = key.indexOf('/');
-  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
-}
-
-/** Whether the Service's loadBalancerClass is ours: exactly --lb-class, or none when no class is set. */
-export function classMatches(service: V1Service, lbClass: string | undefined): boolean {
-  const own = service.spec?.loadBalancerClass;
-  return lbClass === undefined ? own === undefined || own === '' : own === lbClass;
-}
-
-export function isLoadBalancer(service: V1Service): boolean {
-  return service.spec?.type === 'LoadBalancer';
-}
-
-/** The addresses in status.loadBalancer.ingress, as written (hostnames skipped). */
-export function ingressAddresses(service: V1Service): string[] {
-  return (service.status?.loadBalancer?.ingress ?? []).flatMap((entry) => (entry.ip ? [entry.ip] : []));
-}
 
 export function sameAddressList(a: readonly string[], b: readonly string[]): boolean {
   const norm = (list: readonly string[]) =>

@@ -3,6 +3,7 @@
 // node namespaces reach it as 127.0.0.1 of their own namespace through two relays.
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { parseArgs } from 'node:util';
+import { stopSignal } from '../common/stop-signal.ts';
 
 export type Endpoint = { path: string } | { host: string; port: number };
 
@@ -48,10 +49,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const server = await startRelay(parseEndpoint(values.listen), parseEndpoint(values.connect));
   process.stdout.write(`relay ${values.listen} -> ${values.connect}\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
+  await stopSignal();
   server.close();
   return 0;
 }

@@ -4,35 +4,24 @@
 
 import {
   CoreV1Api,
-  CustomObjectsApi,
   DiscoveryV1Api,
-  type KubeConfig,
-  type KubernetesListObject,
   type KubernetesObject,
-  type V1ConfigMap,
   type V1EndpointSlice,
   type V1Node,
   type V1Pod,
   type V1Service,
 } from '@kubernetes/client-node';
-import { isNotFound } from '../common/kube/api-errors.ts';
-import type { BackoffPolicy } from '../common/kube/backoff.ts';
-import type { KubeClientMetrics } from '../common/kube/client-metrics.ts';
-import { ResilientInformer } from '../common/kube/resilient-informer.ts';
-import type { Logger } from '../common/observability/logger.ts';
-import { loadPoolConfig } from '../common/pool-config/load-config.ts';
+import { informerFactory } from '../common/kube/informer-factory.ts';
+import { type PoolConfigSourceOptions, poolConfigSource } from '../common/kube/pool-config-source.ts';
+import type { ResilientInformer } from '../common/kube/resilient-informer.ts';
 import type { PoolConfig } from '../common/pool-config/model.ts';
-import { formatProblem } from '../common/pool-config/problems.ts';
-import { configInputs } from '../controller/config-objects.ts';
 import { isSpeakerPod } from './cluster-view.ts';
 
-export interface ClusterInformersOptions {
-  readonly kubeConfig: KubeConfig;
-  readonly logger: Logger;
-  readonly namespace: string;
-  readonly configMapName: string;
-  readonly backoff: BackoffPolicy;
-  readonly clientMetrics: KubeClientMetrics;
+export interface ClusterInformersOptions
+  extends Pick<
+    PoolConfigSourceOptions,
+    'kubeConfig' | 'logger' | 'namespace' | 'configMapName' | 'backoff' | 'clientMetrics'
+  > {
   /** Something the plan depends on changed (the config only when it loaded valid). */
   readonly onChange: () => void;
   /** The set of speaker Pods changed. */
@@ -52,28 +41,13 @@ export interface ClusterInformers {
   stop(): Promise<void>;
 }
 
-const metallbGroup = { group: 'metallb.io', version: 'v1beta1' } as const;
-const emptyList = { items: [], metadata: { resourceVersion: '' } };
 const verbs = ['add', 'update', 'delete'] as const;
 
 export function clusterInformers(options: ClusterInformersOptions): ClusterInformers {
-  const { kubeConfig, logger, namespace, clientMetrics } = options;
+  const { kubeConfig, logger, namespace } = options;
   const core = kubeConfig.makeApiClient(CoreV1Api);
-  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
   const discovery = kubeConfig.makeApiClient(DiscoveryV1Api);
-  const informer = <T extends KubernetesObject>(
-    name: string,
-    path: string,
-    list: () => Promise<KubernetesListObject<T>>,
-  ) => new ResilientInformer<T>({ name, kubeConfig, path, list, logger, backoff: options.backoff });
-  const listCustom = (plural: string) => async () => {
-    try {
-      return await custom.listNamespacedCustomObject({ ...metallbGroup, namespace, plural });
-    } catch (error) {
-      if (isNotFound(error)) return emptyList; // CRDs not installed: no such resources
-      throw error;
-    }
-  };
+  const informer = informerFactory({ kubeConfig, logger, backoff: options.backoff });
 
   const services = informer<V1Service>('services', '/api/v1/services', () =>
     core.listServiceForAllNamespaces(),
@@ -85,50 +59,29 @@ export function clusterInformers(options: ClusterInformersOptions): ClusterInfor
   const pods = informer<V1Pod>('pods', `/api/v1/namespaces/${namespace}/pods`, () =>
     core.listNamespacedPod({ namespace }),
   );
-  const configMaps = informer<V1ConfigMap>('configmaps', `/api/v1/namespaces/${namespace}/configmaps`, () =>
-    core.listNamespacedConfigMap({ namespace }),
-  );
-  const pools = informer<KubernetesObject>(
-    'ipaddresspools',
-    `/apis/metallb.io/v1beta1/namespaces/${namespace}/ipaddresspools`,
-    listCustom('ipaddresspools'),
-  );
-  const advertisements = informer<KubernetesObject>(
-    'l2advertisements',
-    `/apis/metallb.io/v1beta1/namespaces/${namespace}/l2advertisements`,
-    listCustom('l2advertisements'),
-  );
-  const configSources = [configMaps, pools, advertisements];
-  const all = [services, slices, nodes, pods, ...configSources] as ResilientInformer<KubernetesObject>[];
-
   let config: PoolConfig | undefined;
-  let lastProblems = '';
-  function loadConfig(): void {
-    if (!configSources.every((i) => i.synced)) return;
-    const objects = [...pools.list(namespace), ...advertisements.list(namespace)];
-    const configMap = configMaps.get(options.configMapName, namespace);
-    const result = loadPoolConfig(configInputs(namespace, options.configMapName, configMap, objects));
-    const problems = result.ok ? result.warnings : result.problems;
-    const problemsText = problems.map(formatProblem).join('\n');
-    const newProblems = problemsText !== lastProblems;
-    lastProblems = problemsText;
-    clientMetrics.configStale.set(result.ok ? 0 : 1);
-    if (!result.ok) {
-      clientMetrics.updateErrors.inc();
-      if (newProblems)
-        for (const p of problems)
-          logger.error({ reason: formatProblem(p) }, 'invalid config; keeping the last good one');
-      return;
-    }
-    if (newProblems) for (const p of problems) logger.warn({ reason: formatProblem(p) }, 'config warning');
-    clientMetrics.configLoaded.set(1);
-    config = result.config;
-    options.onChange();
-  }
+  const configSource = poolConfigSource({
+    kubeConfig,
+    logger,
+    namespace,
+    configMapName: options.configMapName,
+    backoff: options.backoff,
+    clientMetrics: options.clientMetrics,
+    onValid: (loaded) => {
+      config = loaded;
+      options.onChange();
+    },
+  });
+  const all = [
+    services,
+    slices,
+    nodes,
+    pods,
+    ...configSource.informers,
+  ] as ResilientInformer<KubernetesObject>[];
 
   for (const verb of verbs) {
     for (const source of [services, slices, nodes]) source.on(verb, options.onChange);
-    for (const source of configSources) source.on(verb, loadConfig);
     pods.on(verb, (pod) => {
       if (isSpeakerPod(pod)) options.onSpeakerPods();
     });
@@ -144,13 +97,13 @@ export function clusterInformers(options: ClusterInformersOptions): ClusterInfor
     synced: () => all.every((i) => i.synced),
     start() {
       for (const i of all) i.start();
-      void Promise.all(configSources.map((i) => i.whenSynced)).then(loadConfig);
       void Promise.all(all.map((i) => i.whenSynced)).then(() => {
         logger.info({}, 'informers synced');
         options.onSpeakerPods();
       });
     },
     async stop() {
+      configSource.close();
       await Promise.all(all.map((i) => i.stop()));
     },
   };

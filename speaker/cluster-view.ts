@@ -11,7 +11,7 @@ import {
   isLoadBalancer,
   poolAnnotation,
   serviceKey,
-} from '../controller/services.ts';
+} from '../common/service-fields.ts';
 import type { EndpointSliceLike } from './election/eligibility.ts';
 
 export const serviceNameLabel = 'kubernetes.io/service-name';

@@ -1,9 +1,11 @@
 // `baremetal-lb speaker`: flags, logger and signals around startSpeaker.
 
 import { flagUsage, parseFlags } from '../common/cli-flags.ts';
+import * as sharedFlags from '../common/component-flags.ts';
 import { loadKubeConfig } from '../common/kube/kubeconfig.ts';
 import { parseHostPort } from '../common/observability/health-server.ts';
 import { createLogger, type Logger } from '../common/observability/logger.ts';
+import { stopSignal } from '../common/stop-signal.ts';
 import { type SpeakerOptions, startSpeaker } from './speaker.ts';
 
 export const secretEnv = 'BAREMETAL_LB_MEMBERLIST_SECRET';
@@ -14,19 +16,9 @@ export const speakerFlags = {
     value: 'NAME',
     describe: 'the Kubernetes Node this speaker runs on (default: NODE_NAME)',
   },
-  kubeconfig: { type: 'string', value: 'FILE', describe: 'kubeconfig file; in-cluster config when omitted' },
-  namespace: {
-    type: 'string',
-    value: 'NS',
-    describe: 'namespace of the speaker Pods, the ConfigMap and the metallb.io resources',
-    default: 'baremetal-lb-system',
-  },
-  'config-map': {
-    type: 'string',
-    value: 'NAME',
-    describe: 'ConfigMap with the pool config (key "config")',
-    default: 'config',
-  },
+  kubeconfig: sharedFlags.kubeconfig,
+  namespace: sharedFlags.namespace('the speaker Pods, the ConfigMap and the metallb.io resources'),
+  'config-map': sharedFlags.configMap,
   interfaces: {
     type: 'string',
     value: 'A,B',
@@ -48,27 +40,14 @@ export const speakerFlags = {
     type: 'boolean',
     describe: 'judge speakers alive by their Pod and Node readiness instead',
   },
-  'lb-class': {
-    type: 'string',
-    value: 'CLASS',
-    describe: 'only announce Services with this spec.loadBalancerClass (default: only Services without one)',
-  },
-  'metrics-addr': {
-    type: 'string',
-    value: 'HOST:PORT',
-    describe: '/healthz, /readyz and /metrics',
-    default: ':7473',
-  },
+  'lb-class': sharedFlags.lbClass('announce'),
+  'metrics-addr': sharedFlags.metricsAddress(':7473'),
   'refresh-interval': {
     type: 'string',
     value: 'SECS',
     describe: 'repeat the gratuitous ARP/NA of every announced IP this often (default: off)',
   },
-  'log-level': {
-    type: 'string',
-    value: 'LEVEL',
-    describe: 'trace|debug|info|warn|error (default LOG_LEVEL or info)',
-  },
+  'log-level': sharedFlags.logLevel,
 } as const;
 
 const command = 'baremetal-lb speaker';
@@ -160,10 +139,7 @@ export async function main(argv: string[]): Promise<number> {
   const failed = new Promise<Error>((resolve) => {
     fatal = resolve;
   });
-  const signalled = new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    process.once('SIGINT', () => resolve('SIGINT'));
-  });
+  const signalled = stopSignal();
   let speaker: Awaited<ReturnType<typeof startSpeaker>>;
   try {
     speaker = await startSpeaker({ ...settings, kubeConfig, logger, onFatal: fatal });

@@ -12,7 +12,7 @@ import { createKubeClientMetrics } from '../common/kube/client-metrics.ts';
 import { EventRecorder } from '../common/kube/event-recorder.ts';
 import { type HealthServer, startHealthServer } from '../common/observability/health-server.ts';
 import type { Logger } from '../common/observability/logger.ts';
-import { splitKey } from '../controller/services.ts';
+import { splitKey } from '../common/service-fields.ts';
 import {
   type AnnouncementPlan,
   diffLed,

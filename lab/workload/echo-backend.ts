@@ -2,6 +2,7 @@
 // node its traffic reached through the VIP.
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
+import { stopSignal } from '../../common/stop-signal.ts';
 
 export function echoBody(
   node: string,
@@ -30,10 +31,7 @@ export async function main(argv: string[]): Promise<number> {
   // Service on this port (sharing the ingress VIP) reaches it through the VIP bound on `lo`.
   await new Promise<void>((resolve) => server.listen(Number(values.port), '::', resolve));
   process.stdout.write(`echo backend for ${node} on port ${values.port}\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
+  await stopSignal();
   server.close();
   return 0;
 }

@@ -4,7 +4,7 @@ import type { V1Service } from '@kubernetes/client-node';
 import { formatIP } from '../../../common/ip-address.ts';
 import { problemObject } from '../../../controller/config-objects.ts';
 import { poolStatuses } from '../../../controller/pool-status.ts';
-import { classMatches, rebuildEntries, splitKey } from '../../../controller/services.ts';
+import { rebuildEntries } from '../../../controller/services.ts';
 
 const svc = (
   name: string,
@@ -15,16 +15,6 @@ const svc = (
   metadata: { name, namespace: 'default', creationTimestamp: new Date(created) },
   spec: { type: 'LoadBalancer', ...extra },
   status: { loadBalancer: { ingress: ips.map((ip) => ({ ip })) } },
-});
-
-test('loadBalancerClass: with --lb-class only that class, without it only Services with no class', () => {
-  const none = svc('a', '2026-01-01');
-  const ours = svc('b', '2026-01-01', { loadBalancerClass: 'example.com/lb' });
-  assert.equal(classMatches(none, undefined), true);
-  assert.equal(classMatches(ours, undefined), false);
-  assert.equal(classMatches(none, 'example.com/lb'), false);
-  assert.equal(classMatches(ours, 'example.com/lb'), true);
-  assert.equal(classMatches(ours, 'other'), false);
 });
 
 test('rebuild entries: managed LoadBalancers with addresses, oldest first', () => {
@@ -41,10 +31,6 @@ test('rebuild entries: managed LoadBalancers with addresses, oldest first', () =
     entries.map((e) => `${e.request.key}=${e.ips.map(formatIP).join(',')}`),
     ['default/old=192.0.2.1', 'default/new=192.0.2.2'],
   );
-});
-
-test('keys split at the first slash', () => {
-  assert.deepEqual(splitKey('ns/name'), { namespace: 'ns', name: 'name' });
 });
 
 test('config problems point back at their object', () => {

@@ -1,0 +1,158 @@
+// The pool config as the controller and the speaker both read it: the ConfigMap and the metallb.io
+// IPAddressPools and L2Advertisements of one namespace, parsed together whenever one of them changes.
+// An invalid result never replaces the last good config, and its problems are logged once, not on
+// every event that leaves them unchanged.
+
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1ConfigMap,
+} from '@kubernetes/client-node';
+import type { Logger } from '../observability/logger.ts';
+import { type ConfigInputs, loadPoolConfig } from '../pool-config/load-config.ts';
+import type { PoolConfig } from '../pool-config/model.ts';
+import { type ConfigProblem, formatProblem } from '../pool-config/problems.ts';
+import { isNotFound } from './api-errors.ts';
+import type { BackoffPolicy } from './backoff.ts';
+import type { KubeClientMetrics } from './client-metrics.ts';
+import { informerFactory } from './informer-factory.ts';
+import type { ResilientInformer } from './resilient-informer.ts';
+
+export interface PoolConfigSourceOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly logger: Logger;
+  /** Where the ConfigMap and the metallb.io resources live. */
+  readonly namespace: string;
+  readonly configMapName: string;
+  readonly backoff: BackoffPolicy;
+  readonly clientMetrics: KubeClientMetrics;
+  /** Wait this long after a change, so a burst of changes loads once; unset = load on every change. */
+  readonly settleMs?: number;
+  /** Every load that gave a valid config. */
+  readonly onValid: (config: PoolConfig) => void;
+  /** A load that gave an invalid config whose problems differ from the last load's. */
+  readonly onNewProblems?: (problems: readonly ConfigProblem[]) => void;
+}
+
+export interface PoolConfigSource {
+  readonly configMaps: ResilientInformer<V1ConfigMap>;
+  readonly pools: ResilientInformer<KubernetesObject>;
+  readonly advertisements: ResilientInformer<KubernetesObject>;
+  /** The three above; the owner starts and stops them with its other informers. */
+  readonly informers: readonly ResilientInformer<KubernetesObject>[];
+  /** Loads now and reports the problems even if unchanged (a new leader reports what it saw as follower). */
+  reloadReportingProblems(): void;
+  /** No more loads; a pending one is dropped. */
+  close(): void;
+}
+
+const metallbGroup = { group: 'metallb.io', version: 'v1beta1' } as const;
+const emptyList = { items: [], metadata: { resourceVersion: '' } };
+
+export function poolConfigSource(options: PoolConfigSourceOptions): PoolConfigSource {
+  const { kubeConfig, logger, namespace, configMapName, clientMetrics } = options;
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
+  const informer = informerFactory({ kubeConfig, logger, backoff: options.backoff });
+  // No metallb.io CRDs installed means no such resources, not a failure.
+  const listCustom = (plural: string) => async () => {
+    try {
+      return await custom.listNamespacedCustomObject({ ...metallbGroup, namespace, plural });
+    } catch (error) {
+      if (isNotFound(error)) return emptyList;
+      throw error;
+    }
+  };
+  const configMaps = informer<V1ConfigMap>('configmaps', `/api/v1/namespaces/${namespace}/configmaps`, () =>
+    core.listNamespacedConfigMap({ namespace }),
+  );
+  const pools = informer<KubernetesObject>(
+    'ipaddresspools',
+    `/apis/metallb.io/v1beta1/namespaces/${namespace}/ipaddresspools`,
+    listCustom('ipaddresspools'),
+  );
+  const advertisements = informer<KubernetesObject>(
+    'l2advertisements',
+    `/apis/metallb.io/v1beta1/namespaces/${namespace}/l2advertisements`,
+    listCustom('l2advertisements'),
+  );
+  const informers = [configMaps, pools, advertisements] as ResilientInformer<KubernetesObject>[];
+
+  let lastProblems = '';
+  let closed = false;
+  let settleTimer: NodeJS.Timeout | undefined;
+
+  function load(): void {
+    if (!informers.every((i) => i.synced) || closed) return;
+    const configMap = configMaps.get(configMapName, namespace);
+    const objects = [...pools.list(namespace), ...advertisements.list(namespace)];
+    const result = loadPoolConfig(configInputs(namespace, configMapName, configMap, objects));
+    const problems = result.ok ? result.warnings : result.problems;
+    const problemsText = problems.map(formatProblem).join('\n');
+    const newProblems = problemsText !== lastProblems;
+    lastProblems = problemsText;
+    clientMetrics.configStale.set(result.ok ? 0 : 1);
+    if (!result.ok) {
+      clientMetrics.updateErrors.inc();
+      if (newProblems) {
+        for (const problem of problems)
+          logger.error(
+            { reason: formatProblem(problem), pool: problem.pool },
+            'invalid config; keeping the last good one',
+          );
+        options.onNewProblems?.(problems);
+      }
+      return;
+    }
+    if (newProblems)
+      for (const problem of problems)
+        logger.warn({ reason: formatProblem(problem), pool: problem.pool }, 'config warning');
+    clientMetrics.configLoaded.set(1);
+    options.onValid(result.config);
+  }
+
+  function loadAfterSettling(): void {
+    if (options.settleMs === undefined) {
+      load();
+      return;
+    }
+    if (settleTimer || closed) return;
+    settleTimer = setTimeout(() => {
+      settleTimer = undefined;
+      load();
+    }, options.settleMs);
+  }
+
+  for (const verb of ['add', 'update', 'delete'] as const)
+    for (const source of informers) source.on(verb, loadAfterSettling);
+  void Promise.all(informers.map((i) => i.whenSynced)).then(load);
+
+  return {
+    configMaps,
+    pools,
+    advertisements,
+    informers,
+    reloadReportingProblems() {
+      lastProblems = '';
+      load();
+    },
+    close() {
+      closed = true;
+      clearTimeout(settleTimer);
+    },
+  };
+}
+
+function configInputs(
+  namespace: string,
+  configMapName: string,
+  configMap: V1ConfigMap | undefined,
+  objects: readonly KubernetesObject[],
+): ConfigInputs {
+  return {
+    ...(configMap ? { configMap: { namespace, name: configMapName, config: configMap.data?.config } } : {}),
+    objects: objects.map((object) => ({ object })),
+  };
+}
