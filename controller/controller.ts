@@ -238,18 +238,14 @@ export async function startController(options: ControllerOptions): Promise<Contr
   async function writePoolAnnotation(service: V1Service, pool: ServicePlan['pool']): Promise<void> {
     const name = service.metadata?.name ?? '';
     const ns = service.metadata?.namespace ?? 'default';
+    // planService asks for it only when it differs. A merge patch of one annotation carries no
+    // resourceVersion, so the server never answers 409 and there is nothing to re-read (which keeps
+    // `get` on Services out of the RBAC); a failed patch fails the reconcile, which is retried.
     if (pool !== undefined) {
-      await writeWithConflictRetry<V1Service>({
-        initial: service,
-        read: () => core.readNamespacedService({ name, namespace: ns }),
-        update: (current) =>
-          (current.metadata?.annotations?.[poolAnnotation] ?? null) === pool ? undefined : current,
-        write: () =>
-          core.patchNamespacedService(
-            { name, namespace: ns, body: { metadata: { annotations: { [poolAnnotation]: pool } } } },
-            mergePatch,
-          ),
-      });
+      await core.patchNamespacedService(
+        { name, namespace: ns, body: { metadata: { annotations: { [poolAnnotation]: pool } } } },
+        mergePatch,
+      );
     }
   }
 

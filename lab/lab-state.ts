@@ -6,7 +6,11 @@ import { join, resolve } from 'node:path';
 export interface LabPaths {
   readonly dir: string;
   readonly state: string;
+  /** The admin's kubeconfig: kubectl, kube-proxy and the tests use it. */
   readonly kubeconfig: string;
+  /** The controller's and the speakers' own, holding their ServiceAccount tokens. */
+  readonly controllerKubeconfig: string;
+  readonly speakerKubeconfig: string;
   readonly apiserverData: string;
   readonly apiSocket: string;
   readonly logs: string;
@@ -18,6 +22,8 @@ export function labPaths(dir: string): LabPaths {
     dir: abs,
     state: join(abs, 'state.json'),
     kubeconfig: join(abs, 'kubeconfig'),
+    controllerKubeconfig: join(abs, 'controller.kubeconfig'),
+    speakerKubeconfig: join(abs, 'speaker.kubeconfig'),
     apiserverData: join(abs, 'apiserver-data'),
     apiSocket: join(abs, 'apiserver.sock'),
     logs: join(abs, 'logs'),
@@ -52,6 +58,8 @@ export interface LabNodeState extends LabHostState {
 export interface LabState {
   prefix: string;
   kubeconfig: string;
+  /** Kubeconfigs of the components' ServiceAccounts (added later than the keys above: may be absent). */
+  serviceAccountKubeconfigs?: { controller: string; speaker: string };
   apiserver: { url: string; port: number };
   client: LabHostState;
   nodes: LabNodeState[];

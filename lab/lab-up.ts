@@ -1,6 +1,8 @@
 // Brings the whole system up on one machine: a client and N nodes on one segment, the API server,
 // the controller, a speaker in each node namespace, nginx + echo backend as each node's ingress,
-// and the example manifests applied with kubectl. Returns once the ingress Service has its IP.
+// and the example manifests applied with kubectl. The controller and the speakers run under their
+// own ServiceAccounts, held to manifests/rbac/ as in a cluster; kubectl and kube-proxy are the
+// admin. Returns once the ingress Service has its IP.
 import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -20,6 +22,7 @@ import { type LabPaths, type LabProcess, type LabState, readState, writeState } 
 import { createSegment } from './network/segment.ts';
 import { type LabTopology, planTopology } from './network/topology.ts';
 import { isAlive, type ProcessSpec, startDetached } from './processes.ts';
+import { writeServiceAccountKubeconfig } from './service-accounts.ts';
 import { renderNginxConfig } from './workload/nginx-config.ts';
 
 export interface LabOptions {
@@ -168,6 +171,9 @@ export async function labUp(options: LabOptions): Promise<LabState> {
       watch,
     );
 
+    log("applying the namespace and the RBAC, and minting the controller's and speakers' tokens");
+    await applyIdentities(kubectl, repoRoot, paths, kubeconfigText);
+
     // Node namespaces reach the API server as 127.0.0.1:PORT of their own, through a Unix socket.
     start({
       name: 'relay-root',
@@ -240,7 +246,7 @@ export async function labUp(options: LabOptions): Promise<LabState> {
       args: [
         'controller',
         '--kubeconfig',
-        paths.kubeconfig,
+        paths.controllerKubeconfig,
         '--namespace',
         systemNamespace,
         '--metrics-addr',
@@ -259,7 +265,7 @@ export async function labUp(options: LabOptions): Promise<LabState> {
           '--node-name',
           n.name,
           '--kubeconfig',
-          paths.kubeconfig,
+          paths.speakerKubeconfig,
           '--namespace',
           systemNamespace,
           '--bind',
@@ -292,6 +298,7 @@ export async function labUp(options: LabOptions): Promise<LabState> {
     const state: LabState = {
       prefix: topology.prefix,
       kubeconfig: paths.kubeconfig,
+      serviceAccountKubeconfigs: { controller: paths.controllerKubeconfig, speaker: paths.speakerKubeconfig },
       apiserver: { url: url.toString().replace(/\/$/, ''), port },
       client: pickHost(topology.client),
       nodes: topology.nodes.map((n) => ({
@@ -341,9 +348,34 @@ function kubeconfigServer(text: string): string {
   return server;
 }
 
+/**
+ * What an operator applies before the components start (manifests/namespace.yaml and
+ * manifests/rbac/), then a kubeconfig per component holding its ServiceAccount's token.
+ */
+async function applyIdentities(
+  kubectl: ReturnType<typeof kubectlFor>,
+  repoRoot: string,
+  paths: LabPaths,
+  adminKubeconfig: string,
+): Promise<void> {
+  const manifests = resolve(repoRoot, 'manifests');
+  await kubectl('apply', '-f', join(manifests, 'namespace.yaml'));
+  await kubectl('apply', '-f', join(manifests, 'rbac'));
+  const files = { controller: paths.controllerKubeconfig, speaker: paths.speakerKubeconfig };
+  for (const [account, file] of Object.entries(files)) {
+    await writeServiceAccountKubeconfig({
+      kubectl,
+      adminKubeconfig,
+      namespace: systemNamespace,
+      account,
+      file,
+    });
+  }
+}
+
+/** The Nodes and speaker Pods; their namespace comes from manifests/namespace.yaml (applyIdentities). */
 async function registerCluster(topology: LabTopology, kubectl: ReturnType<typeof kubectlFor>): Promise<void> {
   const now = new Date();
-  await kubectl.apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: systemNamespace } }]);
   await kubectl.apply([...topology.nodes.map(nodeObject), ...topology.nodes.map(speakerPodObject)]);
   for (const n of topology.nodes) {
     await kubectl(

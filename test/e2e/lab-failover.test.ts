@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, type TestContext, test } from 'node:test';
 import { unplug } from '../../lab/network/segment.ts';
 import type { LabHost } from '../../lab/network/topology.ts';
-import { type E2ELab, repoRoot, startLab, waitUntil } from './lab-harness.ts';
+import { assertComponentsWithinRbac, type E2ELab, repoRoot, startLab, waitUntil } from './lab-harness.ts';
 
 let lab: E2ELab;
 let vip = '';
@@ -155,4 +155,9 @@ labTest(
     await lab.waitForAnnouncer(vip, remaining);
     assert.equal((await soleAnnouncer()).name, remaining.name);
   },
+);
+
+labTest(
+  'the controller and the speakers ran under their ServiceAccounts, and the shipped RBAC refused them nothing',
+  () => assertComponentsWithinRbac(lab),
 );

@@ -1,14 +1,15 @@
 // One whole lab per end-to-end test file (`labUp` in-process, `labDown` always), and the user's
 // tools against it: the real kubectl, and arping, ndisc6 and curl from the client namespace.
+import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, parse as parseYaml, stringify as toYaml } from 'yaml';
 import { formatIP, parseIP } from '../../common/ip-address.ts';
 import { type AddressRange, parseAddressRange } from '../../common/pool-config/address-range.ts';
-import { endpointSliceObject } from '../../lab/cluster-objects.ts';
+import { endpointSliceObject, systemNamespace } from '../../lab/cluster-objects.ts';
 import { type Kubectl, kubectlFor } from '../../lab/kubectl.ts';
 import { labDown } from '../../lab/lab-down.ts';
 import { type LabPaths, type LabState, labPaths } from '../../lab/lab-state.ts';
@@ -189,7 +190,71 @@ export interface E2ELab {
     endpoints: { node: LabHost; ready: boolean }[],
   ): Promise<void>;
   logTail(lines?: number): Promise<string>;
+  /** The requests of the controller's and speakers' ServiceAccounts the API server refused (403), from its log. */
+  componentDenials(): Promise<ApiDenial[]>;
   down(): Promise<void>;
+}
+
+/** One `{"msg":"forbidden",…}` line of the API server's log. */
+export interface ApiDenial {
+  user: string;
+  verb: string;
+  resource: string;
+  path: string;
+  message: string;
+}
+
+/** The forbidden lines of an API server log whose user is one of the lab components' ServiceAccounts. */
+export function componentDenialsIn(log: string, namespace: string): ApiDenial[] {
+  const prefix = `system:serviceaccount:${namespace}:`;
+  return log.split('\n').flatMap((line) => {
+    if (!line.includes('"forbidden"')) return [];
+    try {
+      const entry = JSON.parse(line) as Partial<ApiDenial> & { msg?: string };
+      return entry.msg === 'forbidden' && entry.user?.startsWith(prefix) ? [entry as ApiDenial] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/**
+ * The lab's last check: the controller and the speakers ran with their ServiceAccount kubeconfigs,
+ * and the API server refused none of their requests, so the shipped RBAC was enough for everything
+ * the tests before made them do. Then it shows the check has teeth: a request the RBAC does not
+ * grant, made with the controller's kubeconfig, is refused and lands in the same log.
+ */
+export async function assertComponentsWithinRbac(lab: E2ELab): Promise<void> {
+  const { controller, speaker } = lab.state.serviceAccountKubeconfigs ?? {};
+  assert.ok(controller && speaker, 'the state file names the ServiceAccount kubeconfigs');
+  for (const file of [controller, speaker]) {
+    assert.equal((await stat(file)).mode & 0o777, 0o600, `${file} holds a token: only root may read it`);
+  }
+  for (const p of lab.state.processes) {
+    const own = p.name === 'controller' ? controller : p.name.startsWith('speaker-') ? speaker : undefined;
+    if (!own) continue;
+    const cmdline = (await readFile(`/proc/${p.pid}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    if (cmdline.length > 1) assert.ok(cmdline.includes(own), `${p.name} runs with --kubeconfig ${own}`);
+  }
+  assert.deepEqual(await lab.componentDenials(), [], 'the API server refused the components nothing');
+  // With the controller's token itself: kubectl sends no credentials to a plain-HTTP server, so
+  // `kubectl --kubeconfig controller.kubeconfig` would be the lab admin.
+  const kubeconfig = parseYaml(await readFile(controller, 'utf8')) as {
+    users: { user: { token: string } }[];
+  };
+  const secrets = await fetch(`${lab.state.apiserver.url}/api/v1/namespaces/${systemNamespace}/secrets`, {
+    headers: { Authorization: `Bearer ${kubeconfig.users[0]!.user.token}` },
+  });
+  assert.equal(secrets.status, 403, 'the controller may not read Secrets');
+  assert.match(
+    ((await secrets.json()) as { message: string }).message,
+    /^secrets is forbidden: User "system:serviceaccount:baremetal-lb-system:controller" cannot list resource "secrets"/,
+  );
+  const logged = await waitUntil('the refusal in the API server log', 5000, async () => {
+    const found = (await lab.componentDenials()).filter((d) => d.resource === 'secrets');
+    return { ...(found.length ? { value: found } : {}), seen: `${found.length} lines` };
+  });
+  assert.equal(logged[0]!.verb, 'list');
 }
 
 export interface HttpAnswer {
@@ -350,6 +415,8 @@ export async function startLab(tag: string, nodes: number): Promise<E2ELab> {
       await kubectl(exists.trim() ? 'replace' : 'create', '-f', file);
     },
     logTail,
+    componentDenials: async () =>
+      componentDenialsIn(await readFile(join(paths.logs, 'apiserver.log'), 'utf8'), systemNamespace),
     down,
   };
   return lab;

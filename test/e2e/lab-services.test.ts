@@ -7,6 +7,7 @@ import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { restartComponent } from '../../lab/restart-component.ts';
 import {
   announcingNodeAnnotation,
+  assertComponentsWithinRbac,
   type E2ELab,
   inRanges,
   parseNdiscMac,
@@ -293,3 +294,8 @@ labTest('10. restarting the controller and the API server changes no assigned IP
     `the ingress still answers through ${v4} after the restarts: ${answer.error ?? answer.status}`,
   );
 });
+
+labTest(
+  'the controller and the speakers ran under their ServiceAccounts, and the shipped RBAC refused them nothing',
+  () => assertComponentsWithinRbac(lab),
+);

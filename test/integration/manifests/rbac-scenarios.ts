@@ -1,0 +1,213 @@
+// What the controller and the speaker are made to do in each run of the least-privilege test: every
+// code path that needs a permission, each step waiting (by polling the API) for its visible outcome.
+// Each scenario owns its own API server, so the two can run side by side.
+
+import path from 'node:path';
+import {
+  endpointSliceObject,
+  nodeObject,
+  nodeReadyStatus,
+  speakerPodName,
+  speakerPodObject,
+  speakerPodRunningStatus,
+  systemNamespace,
+} from '../../../lab/cluster-objects.ts';
+import type { LabHost } from '../../../lab/network/topology.ts';
+import { type Json, type RbacCluster, repoRoot, type Scenario } from './rbac-cluster.ts';
+
+const cli = path.join(repoRoot, 'bin', 'main.ts');
+const node = ['--disable-warning=ExperimentalWarning', cli];
+const metallb = `/apis/metallb.io/v1beta1/namespaces/${systemNamespace}`;
+const services = '/api/v1/namespaces/default/services';
+const poolName = 'rbac-pool';
+const poolAnnotation = 'metallb.io/ip-allocated-from-pool';
+const announcingNode = 'baremetal-lb.io/announcing-node';
+const excludeLabel = 'node.kubernetes.io/exclude-from-external-load-balancers';
+const leasePath = `/apis/coordination.k8s.io/v1/namespaces/${systemNamespace}/leases/baremetal-lb-controller`;
+
+/** A pool of 192.0.2.240/28 from IPAddressPool and L2Advertisement objects (not the ConfigMap). */
+async function createPoolObjects(cluster: RbacCluster): Promise<void> {
+  await cluster.admin.create(`${metallb}/ipaddresspools`, {
+    apiVersion: 'metallb.io/v1beta1',
+    kind: 'IPAddressPool',
+    metadata: { name: poolName, namespace: systemNamespace },
+    spec: { addresses: ['192.0.2.240/28'] },
+  });
+  await cluster.admin.create(`${metallb}/l2advertisements`, {
+    apiVersion: 'metallb.io/v1beta1',
+    kind: 'L2Advertisement',
+    metadata: { name: 'rbac-l2', namespace: systemNamespace },
+    spec: { ipAddressPools: [poolName] },
+  });
+}
+
+function loadBalancer(name: string, annotations: Record<string, string> = {}) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: 'default', annotations },
+    spec: { type: 'LoadBalancer', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] },
+  };
+}
+
+/** Sum of the counts of the Events with this reason about the object with this uid. */
+async function eventCount(cluster: RbacCluster, uid: string, reason: string): Promise<number> {
+  const list = await cluster.admin.get('/api/v1/namespaces/default/events');
+  return ((list?.items ?? []) as Json[])
+    .filter((e) => e.involvedObject?.uid === uid && e.reason === reason)
+    .reduce((sum, e) => sum + (e.count ?? 1), 0);
+}
+
+const atLeast = (wanted: number) => (n: number) => (n >= wanted ? true : undefined);
+
+/**
+ * The controller, from a cluster without its Lease: create the Lease; list and watch Services,
+ * Namespaces, the ConfigMap and the metallb.io objects; write a status (PUT), and again after a
+ * forced 409 (which makes it read the status); patch the pool annotation; create an Event and bump
+ * it on a repeat; patch the IPAddressPool status; on SIGTERM read and release the Lease (update).
+ */
+export async function controllerScenario(cluster: RbacCluster): Promise<Scenario> {
+  await createPoolObjects(cluster);
+  const { admin } = cluster;
+  const service = (name: string) => admin.get(`${services}/${name}`);
+  return {
+    account: 'controller',
+    async reset() {
+      await admin.remove(leasePath);
+      for (const name of ['svc-a', 'svc-b', 'svc-c']) await admin.remove(`${services}/${name}`);
+      // Unlike any count the controller computes, so it has to write the status again.
+      await admin.patch(`${metallb}/ipaddresspools/${poolName}/status`, {
+        status: { assignedIPv4: 0, assignedIPv6: 0, availableIPv4: 0, availableIPv6: 0 },
+      });
+      await admin.create(services, loadBalancer('svc-a'));
+    },
+    command: (kubeconfig) => ({
+      args: [
+        ...node,
+        'controller',
+        '--kubeconfig',
+        kubeconfig,
+        '--namespace',
+        systemNamespace,
+        '--metrics-addr',
+        '127.0.0.1:0',
+      ],
+    }),
+    async drive(run) {
+      const a = await run.waitFor('svc-a to get an IP and the pool annotation', async () => {
+        const svc = await service('svc-a');
+        const ip = svc?.status?.loadBalancer?.ingress?.[0]?.ip;
+        return ip && svc?.metadata?.annotations?.[poolAnnotation] === poolName ? svc : undefined;
+      });
+      await run.waitFor('an IPAllocated Event for svc-a', async () =>
+        atLeast(1)(await eventCount(cluster, a.metadata.uid, 'IPAllocated')),
+      );
+
+      cluster.server.faults.failNext(1, 409, { method: 'PUT', path: `${services}/svc-b/status` });
+      await admin.create(services, loadBalancer('svc-b'));
+      await run.waitFor('svc-b to get an IP past a 409 on its status write', async () => {
+        const svc = await service('svc-b');
+        return svc?.status?.loadBalancer?.ingress?.[0]?.ip;
+      });
+
+      // Outside the pool: every reconcile of svc-c fails the same way, so the second is a repeat.
+      const c = await admin.create(
+        services,
+        loadBalancer('svc-c', { 'metallb.io/loadBalancerIPs': '203.0.113.10' }),
+      );
+      await run.waitFor('an AllocationFailed Event for svc-c', async () =>
+        atLeast(1)(await eventCount(cluster, c.metadata.uid, 'AllocationFailed')),
+      );
+      await admin.patch(`${services}/svc-c`, { metadata: { labels: { touched: 'yes' } } });
+      await run.waitFor('the AllocationFailed Event of svc-c counted twice', async () =>
+        atLeast(2)(await eventCount(cluster, c.metadata.uid, 'AllocationFailed')),
+      );
+
+      await run.waitFor('the IPAddressPool status to count two assigned IPv4 addresses', async () => {
+        const pool = await admin.get(`${metallb}/ipaddresspools/${poolName}`);
+        return pool?.status?.assignedIPv4 === 2 ? true : undefined;
+      });
+
+      run.signal('SIGTERM');
+      await run.waitFor('the controller to hand its Lease back on SIGTERM', async () => {
+        const lease = await admin.get(leasePath);
+        return lease?.spec?.holderIdentity === '' ? true : undefined;
+      });
+    },
+  };
+}
+
+/**
+ * One speaker inside the node's network namespace: list and watch Services, EndpointSlices, Nodes,
+ * its Pods, the ConfigMap and the metallb.io objects; annotate the Service it leads (patch); create a
+ * nodeAssigned Event; lose the Service (node excluded: it clears the annotation) and win it back,
+ * which repeats the Event (patch).
+ */
+export async function speakerScenario(cluster: RbacCluster, host: LabHost): Promise<Scenario> {
+  await createPoolObjects(cluster);
+  const { admin } = cluster;
+  const now = new Date();
+  await admin.create('/api/v1/nodes', nodeObject(host));
+  await admin.patch(`/api/v1/nodes/${host.name}/status`, nodeReadyStatus(host, now));
+  const pods = `/api/v1/namespaces/${systemNamespace}/pods`;
+  await admin.create(pods, speakerPodObject(host));
+  await admin.patch(`${pods}/${speakerPodName(host)}/status`, speakerPodRunningStatus(host, now));
+  await admin.create(
+    '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices',
+    endpointSliceObject({
+      namespace: 'default',
+      service: 'web',
+      family: 4,
+      ports: [{ name: 'http', port: 80 }],
+      endpoints: [{ node: host, ready: true }],
+    }),
+  );
+  const web = () => admin.get(`${services}/web`);
+  const exclude = (value: string | null) =>
+    admin.patch(`/api/v1/nodes/${host.name}`, { metadata: { labels: { [excludeLabel]: value } } });
+  let uid = '';
+  return {
+    account: 'speaker',
+    async reset() {
+      await exclude(null);
+      // A new Service each run: no annotations yet, and Events of earlier runs are about another uid.
+      await admin.remove(`${services}/web`);
+      uid = (await admin.create(services, loadBalancer('web'))).metadata.uid;
+      await admin.patch(`${services}/web/status`, {
+        status: { loadBalancer: { ingress: [{ ip: '192.0.2.240' }] } },
+      });
+    },
+    command: (kubeconfig) => ({
+      netns: host.netns,
+      args: [
+        ...node,
+        'speaker',
+        '--node-name',
+        host.name,
+        '--kubeconfig',
+        kubeconfig,
+        '--namespace',
+        systemNamespace,
+        '--no-failure-detector',
+        '--metrics-addr',
+        '127.0.0.1:0',
+      ],
+    }),
+    async drive(run) {
+      await run.waitFor(`the ${announcingNode} annotation on web`, async () =>
+        (await web())?.metadata?.annotations?.[announcingNode] === host.name ? true : undefined,
+      );
+      await run.waitFor('a nodeAssigned Event for web', async () =>
+        atLeast(1)(await eventCount(cluster, uid, 'nodeAssigned')),
+      );
+      await exclude('');
+      await run.waitFor('the annotation to go once the node is excluded', async () =>
+        (await web())?.metadata?.annotations?.[announcingNode] === undefined ? true : undefined,
+      );
+      await exclude(null);
+      await run.waitFor('the nodeAssigned Event counted twice once the node is back', async () =>
+        atLeast(2)(await eventCount(cluster, uid, 'nodeAssigned')),
+      );
+    },
+  };
+}
