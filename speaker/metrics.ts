@@ -1,8 +1,8 @@
-// The speaker's Prometheus metrics. Names and labels of the first four are MetalLB's
+// The speaker's Prometheus metrics. Names and labels of the metallb_* ones are MetalLB's
 // (speaker/main.go and internal/layer2/stats.go), so existing dashboards and alerts keep working.
 
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { AnnouncerStats } from './packet-io/announcer.ts';
+import type { AnnouncerStats, IpCounters } from './packet-io/announcer.ts';
 
 export interface SpeakerMetricSources {
   /** The announcer's counters; undefined while it is not running. */
@@ -22,10 +22,12 @@ export interface SpeakerMetrics {
   readonly announced: Gauge<'service' | 'protocol' | 'node' | 'ip'>;
 }
 
+type Series = readonly (readonly [labels: Record<string, string>, value: number])[];
+
 /**
- * Registers the speaker's metrics on `registry`. The announcer counts requests, responses and
- * gratuitous frames in total, not per IP, so the MetalLB-named counters carry one series without
- * MetalLB's ip label: sum() over them reads the same as over MetalLB's.
+ * Registers the speaker's metrics on `registry`. The MetalLB-named layer2 counters carry MetalLB's
+ * ip label; the announcer keeps counts only for IPs it leads now, so an IP no longer announced
+ * loses its series at the next scrape.
  */
 export function registerSpeakerMetrics(registry: Registry, sources: SpeakerMetricSources): SpeakerMetrics {
   const registers = [registry];
@@ -39,93 +41,89 @@ export function registerSpeakerMetrics(registry: Registry, sources: SpeakerMetri
     });
     return pending;
   };
-  const totalCounter = (name: string, help: string, pick: (s: AnnouncerStats) => number) =>
+  /** A counter whose series are read from a source at each scrape; none while the source has nothing. */
+  const countersFrom = <S>(
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    source: () => Promise<S | undefined> | S | undefined,
+    series: (current: S) => Series,
+  ) =>
     new Counter({
       name,
       help,
+      labelNames,
       registers,
       async collect() {
-        const current = await stats().catch(() => undefined);
-        if (!current) return;
+        const current = await Promise.resolve()
+          .then(source)
+          .catch(() => undefined);
+        if (current === undefined) return;
         this.reset();
-        this.inc(pick(current));
+        for (const [labels, value] of series(current)) this.inc(labels, value);
       },
     });
-  const byReason = (name: string, help: string, pick: (s: AnnouncerStats) => Record<string, number>) =>
-    new Counter({
-      name,
-      help,
-      labelNames: ['reason'],
-      registers,
-      async collect() {
-        const current = await stats().catch(() => undefined);
-        if (!current) return;
-        this.reset();
-        for (const [reason, value] of Object.entries(pick(current))) this.inc({ reason }, value);
-      },
-    });
+  const byLabel = (label: string, values: Readonly<Record<string, number>>): Series =>
+    Object.entries(values).map(([key, value]) => [{ [label]: key }, value] as const);
+  const byIp = (pick: (counters: IpCounters) => number) => (current: AnnouncerStats) =>
+    Object.entries(current.byIp).map(([ip, counters]) => [{ ip }, pick(counters)] as const);
 
-  totalCounter(
+  countersFrom(
     'metallb_layer2_requests_received',
     'Number of layer2 requests received for owned IPs',
-    (s) => s.requestsReceived,
+    ['ip'],
+    stats,
+    byIp((c) => c.requestsReceived),
   );
-  totalCounter(
+  countersFrom(
     'metallb_layer2_responses_sent',
     'Number of layer2 responses sent for owned IPs in response to requests',
-    (s) => s.responsesSent,
+    ['ip'],
+    stats,
+    byIp((c) => c.responsesSent),
   );
-  totalCounter(
+  countersFrom(
     'metallb_layer2_gratuitous_sent',
     'Number of gratuitous layer2 packets sent for owned IPs as a result of failovers',
-    (s) => s.gratuitousSent,
+    ['ip'],
+    stats,
+    byIp((c) => c.gratuitousSent),
   );
-  byReason(
+  countersFrom(
     'baremetal_lb_speaker_packets_dropped_total',
     'ARP/NDP frames dropped as malformed or suspicious, by reason',
-    (s) => s.dropped,
+    ['reason'],
+    stats,
+    (s) => byLabel('reason', s.dropped),
   );
-  byReason(
+  countersFrom(
     'baremetal_lb_speaker_packets_ignored_total',
     'Well-formed ARP/NDP frames not answered (not for a led IP), by reason',
-    (s) => s.ignored,
+    ['reason'],
+    stats,
+    (s) => byLabel('reason', s.ignored),
   );
-  new Counter({
-    name: 'baremetal_lb_speaker_send_errors_total',
-    help: 'Frames the kernel refused to send',
-    registers,
-    async collect() {
-      const current = await stats().catch(() => undefined);
-      if (!current) return;
-      this.reset();
-      this.inc(current.sendErrors);
-    },
-  });
-
-  new Counter({
-    name: 'baremetal_lb_speaker_failure_detector_events_total',
-    help: 'Failure detector events: suspicions, deaths, refutations, unknownSender, misdirectedPing',
-    labelNames: ['event'],
-    registers,
-    collect() {
-      const detector = sources.detector();
-      if (!detector) return;
-      this.reset();
-      for (const [event, value] of Object.entries(detector.counters)) this.inc({ event }, value);
-    },
-  });
-  new Counter({
-    name: 'baremetal_lb_speaker_failure_detector_datagrams_dropped_total',
-    help: 'Failure detector datagrams dropped before the state machine, by reason',
-    labelNames: ['reason'],
-    registers,
-    collect() {
-      const detector = sources.detector();
-      if (!detector) return;
-      this.reset();
-      for (const [reason, value] of Object.entries(detector.dropped)) this.inc({ reason }, value);
-    },
-  });
+  countersFrom(
+    'baremetal_lb_speaker_send_errors_total',
+    'Frames the kernel refused to send',
+    [],
+    stats,
+    (s) => [[{}, s.sendErrors]],
+  );
+  countersFrom(
+    'baremetal_lb_speaker_failure_detector_events_total',
+    'Failure detector events: suspicions, deaths, refutations, unknownSender, misdirectedPing',
+    ['event'],
+    sources.detector,
+    (d) => byLabel('event', d.counters),
+  );
+  countersFrom(
+    'baremetal_lb_speaker_failure_detector_datagrams_dropped_total',
+    'Failure detector datagrams dropped before the state machine, by reason',
+    ['reason'],
+    sources.detector,
+    (d) => byLabel('reason', d.dropped),
+  );
   new Gauge({
     name: 'baremetal_lb_speaker_failure_detector_members',
     help: 'Peer speakers by the failure detector state this node holds for them',

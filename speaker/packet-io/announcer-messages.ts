@@ -12,11 +12,20 @@ export interface AnnouncerWorkerData {
   readonly interfaces: readonly AnnouncerInterface[];
 }
 
-export interface AnnouncerStats {
-  /** Frames that passed the kernel filter (ARP requests, NDP neighbour solicitations). */
+/** MetalLB's layer2 counters, for one led IP. */
+export interface IpCounters {
+  /** Requests (ARP requests, neighbour solicitations) for the IP that the responder answers. */
   requestsReceived: number;
   responsesSent: number;
   gratuitousSent: number;
+}
+
+export interface AnnouncerStats {
+  /**
+   * By formatIP, every IP led now; an IP that stops being led leaves with its counters, which start
+   * from zero if it comes back.
+   */
+  byIp: Record<string, IpCounters>;
   /** Frames that could not be sent (the kernel refused them), e.g. while an interface goes down. */
   sendErrors: number;
   /** Requests not for an IP we lead, by the responder's reason. */

@@ -18,6 +18,7 @@ import type {
   AnnouncerRequest,
   AnnouncerStats,
   AnnouncerWorkerData,
+  IpCounters,
 } from './announcer-messages.ts';
 import { macToBytes } from './interfaces.ts';
 import { openPacketSocket, type PacketSocket } from './packet-socket.ts';
@@ -31,15 +32,15 @@ const burstLength = 5000;
 const port = parentPort!;
 const { interfaces } = workerData as AnnouncerWorkerData;
 
-const stats: AnnouncerStats = {
-  requestsReceived: 0,
-  responsesSent: 0,
-  gratuitousSent: 0,
+const stats: Omit<AnnouncerStats, 'byIp'> = {
   sendErrors: 0,
   // Every reason from the start, so metrics show zero series rather than none.
   ignored: Object.fromEntries(ignoreReasons.map((reason) => [reason, 0])),
   dropped: Object.fromEntries(dropReasons.map((reason) => [reason, 0])),
 };
+
+/** Counters of the led IPs by formatIP, shared by every link that answers for the IP. */
+let ipCounters = new Map<string, IpCounters>();
 
 function count(table: Record<string, number>, reason: string): void {
   table[reason] = (table[reason] ?? 0) + 1;
@@ -55,6 +56,8 @@ interface Link {
   /** The IPs answered on this link: all led IPs, less those restricted to other interfaces. */
   readonly led: LedAddresses;
   ledKeys: Set<string>;
+  /** The counters of each IP in led, by its position there (the responder's ledIndex). */
+  ledCounters: readonly IpCounters[];
   /** Solicited-node multicast MACs joined on this link, by their hex text. */
   readonly groups: Map<string, Uint8Array>;
 }
@@ -74,26 +77,32 @@ function answerOn(socket: PacketSocket, link: Link): void {
   const receivedLengths = new Uint32Array(batchSlots);
   const replies = new Uint8Array(batchSlots * slotSize);
   const replyLengths = new Uint32Array(batchSlots);
+  const replyCounters = new Array<IpCounters>(batchSlots);
   socket.onFrames(received, receivedLengths, (frames) => {
-    stats.requestsReceived += frames;
     let pending = 0;
     for (let i = 0; i < frames; i++) {
       const offset = i * slotSize;
       const answer = answerFrame(received.subarray(offset, offset + receivedLengths[i]!), link.mac, link.led);
-      if (answer.kind === 'reply' && answer.frame.length <= slotSize) {
-        replies.set(answer.frame, pending * slotSize);
-        replyLengths[pending++] = answer.frame.length;
-      } else if (answer.kind === 'ignore') {
+      if (answer.kind === 'ignore') {
         count(stats.ignored, answer.reason);
       } else if (answer.kind === 'drop') {
         count(stats.dropped, answer.reason);
       } else {
-        count(stats.dropped, 'reply longer than a frame slot');
+        const counters = link.ledCounters[answer.ledIndex]!;
+        counters.requestsReceived++;
+        if (answer.frame.length > slotSize) {
+          count(stats.dropped, 'reply longer than a frame slot');
+          continue;
+        }
+        replies.set(answer.frame, pending * slotSize);
+        replyCounters[pending] = counters;
+        replyLengths[pending++] = answer.frame.length;
       }
     }
     if (pending === 0) return;
     const sent = socket.sendBatch(replies, slotSize, replyLengths, pending);
-    stats.responsesSent += sent;
+    // sendmmsg sends in order: the first `sent` replies went.
+    for (let i = 0; i < sent; i++) replyCounters[i]!.responsesSent++;
     stats.sendErrors += pending - sent;
   });
 }
@@ -119,6 +128,7 @@ function openLink(iface: AnnouncerInterface): Link {
     ndp,
     led: new LedAddresses(),
     ledKeys: new Set(),
+    ledCounters: [],
     groups: new Map(),
   };
   answerOn(arp, link);
@@ -179,13 +189,17 @@ function applyLed(link: Link): void {
   const onLink = wantedLed.ips.filter(
     (ip) => wantedLed.restrictTo.get(formatIP(ip))?.includes(link.name) ?? true,
   );
+  const keys = onLink.map(formatIP);
   link.led.set(onLink);
-  link.ledKeys = new Set(onLink.map(formatIP));
+  link.ledKeys = new Set(keys);
+  link.ledCounters = keys.map((key) => ipCounters.get(key)!);
   updateGroups(link, onLink);
 }
 
 function setLed(ips: readonly IP[], restrictTo: ReadonlyMap<string, readonly string[]>): void {
   wantedLed = { ips, restrictTo };
+  const zero = (): IpCounters => ({ requestsReceived: 0, responsesSent: 0, gratuitousSent: 0 });
+  ipCounters = new Map(ips.map(formatIP).map((key) => [key, ipCounters.get(key) ?? zero()]));
   for (const link of links) applyLed(link);
   for (const [key, timer] of bursts) {
     if (links.some((link) => link.ledKeys.has(key))) continue;
@@ -200,11 +214,12 @@ function sendGratuitous(ip: IP, key: string): boolean {
   for (const link of links) {
     if (!link.ledKeys.has(key)) continue;
     leading = true;
+    const counters = ipCounters.get(key)!; // a link answers for it, so setLed gave it counters
     const socket = ip.family === 4 ? link.arp : link.ndp;
     for (const frame of gratuitousFrames(ip, link.mac)) {
       try {
         socket.send(frame);
-        stats.gratuitousSent++;
+        counters.gratuitousSent++;
       } catch {
         stats.sendErrors++;
       }
@@ -252,7 +267,11 @@ port.on('message', (request: AnnouncerRequest) => {
         announce(request.ip);
         return reply({ op: 'done', id: request.id });
       case 'stats':
-        return reply({ op: 'done', id: request.id, stats });
+        return reply({
+          op: 'done',
+          id: request.id,
+          stats: { ...stats, byIp: Object.fromEntries(ipCounters) },
+        });
       case 'close':
         close();
         reply({ op: 'done', id: request.id });

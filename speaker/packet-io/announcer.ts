@@ -11,7 +11,7 @@ import type {
   AnnouncerWorkerData,
 } from './announcer-messages.ts';
 
-export type { AnnouncerInterface, AnnouncerStats } from './announcer-messages.ts';
+export type { AnnouncerInterface, AnnouncerStats, IpCounters } from './announcer-messages.ts';
 
 type Pending = { resolve: (event: AnnouncerEvent & { op: 'done' }) => void; reject: (error: Error) => void };
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

@@ -4,9 +4,10 @@
 // addresses are looked up by their raw wire bytes, and ignore/drop verdicts are shared constant objects.
 //
 // API
-//   new LedAddresses(); led.set(ips); led.has(bytes, offset, 4 | 16)
+//   new LedAddresses(); led.set(ips); led.has(bytes, offset, 4 | 16); led.indexOf(bytes, offset, 4 | 16)
 //   answerFrame(frame, ourMac, led) → Verdict
-//       { kind: 'reply', frame }            send frame (a new array) on the interface the request came in on
+//       { kind: 'reply', frame, ledIndex }  send frame (a new array) on the interface the request came in on;
+//                                           ledIndex: the answered IP's position in the list led.set got
 //       { kind: 'ignore', reason }          well-formed, not ours to answer (IgnoreReason)
 //       { kind: 'drop', reason }            malformed or hostile (DropReason)
 //     Never replies for an address not in led. Verdict objects for ignore/drop are shared: don't mutate.
@@ -78,7 +79,7 @@ export const dropReasons = [
 export type DropReason = (typeof dropReasons)[number];
 
 export type Verdict =
-  | { readonly kind: 'reply'; readonly frame: Uint8Array }
+  | { readonly kind: 'reply'; readonly frame: Uint8Array; readonly ledIndex: number }
   | { readonly kind: 'ignore'; readonly reason: IgnoreReason }
   | { readonly kind: 'drop'; readonly reason: DropReason };
 
@@ -91,29 +92,38 @@ const dropVerdicts = new Map<string, Verdict>(
 const ignore = (reason: IgnoreReason): Verdict => ignoreVerdicts.get(reason)!;
 const drop = (reason: DropReason): Verdict => dropVerdicts.get(reason)!;
 
-/** An open-addressing hash set of fixed-width byte strings, probed without allocating. */
-class ByteSet {
+/**
+ * An open-addressing hash map from fixed-width byte strings to a number (the member's position in
+ * the caller's list), probed without allocating.
+ */
+class ByteMap {
   readonly #width: number;
   readonly #mask: number;
   readonly #keys: Uint8Array;
   readonly #used: Uint8Array;
+  readonly #values: Int32Array;
 
-  constructor(width: number, members: readonly Uint8Array[]) {
+  constructor(width: number, members: readonly { readonly bytes: Uint8Array; readonly value: number }[]) {
     let capacity = 8;
     while (capacity < members.length * 2) capacity *= 2;
     this.#width = width;
     this.#mask = capacity - 1;
     this.#keys = new Uint8Array(capacity * width);
     this.#used = new Uint8Array(capacity);
-    for (const member of members) {
-      const slot = this.#find(member, 0);
+    this.#values = new Int32Array(capacity);
+    for (const { bytes, value } of members) {
+      const slot = this.#find(bytes, 0);
+      if (this.#used[slot] === 1) continue; // a repeated member keeps its first value
       this.#used[slot] = 1;
-      this.#keys.set(member, slot * width);
+      this.#keys.set(bytes, slot * width);
+      this.#values[slot] = value;
     }
   }
 
-  has(bytes: Uint8Array, offset: number): boolean {
-    return this.#used[this.#find(bytes, offset)] === 1;
+  /** The member's value, or -1 when the bytes at offset are no member. */
+  get(bytes: Uint8Array, offset: number): number {
+    const slot = this.#find(bytes, offset);
+    return this.#used[slot] === 1 ? this.#values[slot]! : -1;
   }
 
   /** The slot holding the key, or the empty slot where it would go: the table is never full. */
@@ -133,27 +143,35 @@ class ByteSet {
 
 /** The addresses this node answers for; replaced as a whole on every leadership change. */
 export class LedAddresses {
-  #v4 = new ByteSet(4, []);
-  #v6 = new ByteSet(16, []);
+  #v4 = new ByteMap(4, []);
+  #v6 = new ByteMap(16, []);
   #size = 0;
 
   set(ips: readonly IP[]): void {
-    const bytes = ips.map(ipToBytes);
-    this.#v4 = new ByteSet(
+    const members = ips.map((ip, value) => ({ bytes: ipToBytes(ip), value }));
+    this.#v4 = new ByteMap(
       4,
-      bytes.filter((b) => b.length === 4),
+      members.filter((m) => m.bytes.length === 4),
     );
-    this.#v6 = new ByteSet(
+    this.#v6 = new ByteMap(
       16,
-      bytes.filter((b) => b.length === 16),
+      members.filter((m) => m.bytes.length === 16),
     );
     this.#size = new Set(ips.map((ip) => `${ip.family}/${ip.value}`)).size;
   }
 
+  /**
+   * The position (first, if repeated) in the list set() got of the address in bytes[offset, offset +
+   * length); -1 when it is not led or those bytes are not all there.
+   */
+  indexOf(bytes: Uint8Array, offset: number, length: 4 | 16): number {
+    if (offset < 0 || offset + length > bytes.length) return -1;
+    return length === 4 ? this.#v4.get(bytes, offset) : this.#v6.get(bytes, offset);
+  }
+
   /** Whether the address in bytes[offset, offset + length) is led; false if those bytes are not all there. */
   has(bytes: Uint8Array, offset: number, length: 4 | 16): boolean {
-    if (offset < 0 || offset + length > bytes.length) return false;
-    return length === 4 ? this.#v4.has(bytes, offset) : this.#v6.has(bytes, offset);
+    return this.indexOf(bytes, offset, length) >= 0;
   }
 
   get size(): number {
@@ -180,8 +198,10 @@ function answerArp(frame: Uint8Array, ourMac: Uint8Array, led: LedAddresses): Ve
   if (isMulticastMac(senderMac, 0) || isZeroMac(senderMac, 0)) return drop('arp sender mac invalid');
   if (isMartianSource(senderIp)) return drop('arp sender ip martian');
   const announcement = sameBytes(senderIp, targetIp, 4);
-  if (arp.operation === arpOperationRequest && !announcement && led.has(targetIp, 0, 4))
-    return { kind: 'reply', frame: arpReplyFrame(arp, ourMac) };
+  if (arp.operation === arpOperationRequest && !announcement) {
+    const ledIndex = led.indexOf(targetIp, 0, 4);
+    if (ledIndex >= 0) return { kind: 'reply', frame: arpReplyFrame(arp, ourMac), ledIndex };
+  }
   if (led.has(senderIp, 0, 4) && !macEquals(senderMac, 0, ourMac, 0)) return ignore('address conflict');
   if (announcement) return ignore('gratuitous');
   if (arp.operation !== arpOperationRequest) return ignore('not a request');
@@ -208,8 +228,9 @@ function answerNeighborDiscovery(frame: Uint8Array, ourMac: Uint8Array, led: Led
   }
   const replyMac = message.sourceLinkLayer ?? frame.subarray(6, 12);
   if (isMulticastMac(replyMac, 0) || isZeroMac(replyMac, 0)) return drop('ndp link-layer address invalid');
-  if (led.has(message.target, 0, 16) && !sameBytes(message.source, message.target, 16)) {
-    return { kind: 'reply', frame: solicitedAdvertisementFrame(message, replyMac, ourMac) };
+  const ledIndex = led.indexOf(message.target, 0, 16);
+  if (ledIndex >= 0 && !sameBytes(message.source, message.target, 16)) {
+    return { kind: 'reply', frame: solicitedAdvertisementFrame(message, replyMac, ourMac), ledIndex };
   }
   if (led.has(message.source, 0, 16) && !macEquals(replyMac, 0, ourMac, 0)) return ignore('address conflict');
   return ignore('not led');

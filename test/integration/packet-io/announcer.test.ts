@@ -9,7 +9,7 @@ import {
   removeNetnsPair,
   sh,
 } from '../../../bench/lib/netns-pair.ts';
-import { Announcer } from '../../../speaker/packet-io/announcer.ts';
+import { Announcer, type AnnouncerStats } from '../../../speaker/packet-io/announcer.ts';
 
 const pair = planNetnsPair(`blb-t${process.pid}`);
 const { client, node, ifname } = pair;
@@ -142,14 +142,27 @@ test('an unsolicited neighbour advertisement moves a client IPv6 neighbour entry
   assert.equal(await waitForNeighbour(vip6, node.mac), node.mac);
 });
 
-test('stats count requests, replies, gratuitous frames and ignored requests', async () => {
-  const stats = JSON.parse(await announcer!.command('stats'));
-  assert.ok(stats.requestsReceived >= 7, `requestsReceived ${stats.requestsReceived}`);
-  assert.ok(stats.responsesSent >= 5, `responsesSent ${stats.responsesSent}`);
-  assert.ok(stats.gratuitousSent >= 2, `gratuitousSent ${stats.gratuitousSent}`);
+test('stats count requests, replies and gratuitous frames per led IP, and ignored requests', async () => {
+  const stats = JSON.parse(await announcer!.command('stats')) as AnnouncerStats;
+  assert.deepEqual(Object.keys(stats.byIp).sort(), [vip6, vip4].sort());
+  // vip4 was last re-led before the restriction test: one answered arping since, one more after it.
+  const v4 = stats.byIp[vip4]!;
+  assert.ok(v4.requestsReceived >= 2, `requestsReceived ${JSON.stringify(v4)}`);
+  assert.ok(v4.responsesSent >= 2, `responsesSent ${JSON.stringify(v4)}`);
+  assert.ok(v4.gratuitousSent >= 2, `gratuitousSent ${JSON.stringify(v4)}`);
+  assert.ok(stats.byIp[vip6]!.gratuitousSent >= 1, `vip6 ${JSON.stringify(stats.byIp[vip6])}`);
   assert.equal(stats.sendErrors, 0);
-  const ignored = Object.values(stats.ignored as Record<string, number>).reduce((a, b) => a + b, 0);
+  const ignored = Object.values(stats.ignored).reduce((a, b) => a + b, 0);
   assert.ok(ignored >= 2, `ignored ${JSON.stringify(stats.ignored)}`);
+});
+
+test('an IP leaves the stats with the led set, and comes back counting from zero', async () => {
+  assert.equal(await announcer!.command(`led ${vip6}`), 'ok');
+  const without = JSON.parse(await announcer!.command('stats')) as AnnouncerStats;
+  assert.deepEqual(Object.keys(without.byIp), [vip6]);
+  assert.equal(await announcer!.command(`led ${vip4} ${vip6}`), 'ok');
+  const back = JSON.parse(await announcer!.command('stats')) as AnnouncerStats;
+  assert.deepEqual(back.byIp[vip4], { requestsReceived: 0, responsesSent: 0, gratuitousSent: 0 });
 });
 
 test('after a rescan, replies carry the interface MAC it has now', async () => {
@@ -184,5 +197,5 @@ test('adding a missing interface later rejects naming it and leaves the announce
     empty.setInterfaces([{ name: 'blb-missing1', mac: '02:00:00:00:00:0a' }]),
     /interface "blb-missing1": No such device/,
   );
-  assert.equal((await empty.stats()).requestsReceived, 0);
+  assert.deepEqual((await empty.stats()).byIp, {});
 });

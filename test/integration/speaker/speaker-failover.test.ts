@@ -115,8 +115,13 @@ test('the leader reports what it announces on /metrics and is ready', async () =
       [vip6, last, 'default/web', 'layer2', 1],
     ],
   );
-  const gratuitous = Number(/^metallb_layer2_gratuitous_sent\S* (\d+)/m.exec(metrics)?.[1]);
-  assert.ok(gratuitous > 0, `gratuitous frames counted: ${gratuitous}`);
+  // Per led IP, as MetalLB labels them: this node leads both VIPs and announced each on taking over.
+  const gratuitous = series(metrics, 'metallb_layer2_gratuitous_sent');
+  assert.deepEqual(gratuitous.map((x) => x.labels.ip).sort(), [vip4, vip6].sort());
+  assert.ok(
+    gratuitous.every((x) => x.value > 0),
+    `gratuitous frames counted: ${JSON.stringify(gratuitous)}`,
+  );
   const members = series(metrics, 'baremetal_lb_speaker_failure_detector_members');
   assert.deepEqual(
     members.filter((m) => m.value > 0).map((m) => [m.labels.state, m.value]),

@@ -20,6 +20,16 @@ test('looks addresses up by their wire bytes at an offset', () => {
   assert.equal(led.has(ipBytes('2001:db8::1'), 12, 4), false);
 });
 
+test('indexOf gives the position in the list set got, the first for a repeated IP, else -1', () => {
+  const led = new LedAddresses();
+  led.set([parseIP('2001:db8::1')!, parseIP('192.0.2.1')!, parseIP('192.0.2.2')!, parseIP('192.0.2.1')!]);
+  assert.equal(led.indexOf(ipBytes('2001:db8::1'), 0, 16), 0);
+  assert.equal(led.indexOf(ipBytes('192.0.2.1'), 0, 4), 1);
+  assert.equal(led.indexOf(ipBytes('192.0.2.2'), 0, 4), 2);
+  assert.equal(led.indexOf(ipBytes('192.0.2.3'), 0, 4), -1);
+  assert.equal(led.indexOf(ipBytes('192.0.2.2'), 1, 4), -1);
+});
+
 test('out-of-range lookups are false, not errors', () => {
   const led = new LedAddresses();
   led.set([parseIP('0.0.0.0')!]);
@@ -49,7 +59,7 @@ const ipArb: fc.Arbitrary<IP> = fc.oneof(
   fc.bigInt({ min: 0n, max: 2n ** 128n - 1n }).map((value): IP => ({ family: 6, value })),
 );
 
-test('has agrees with a set of strings for any members and probes', () => {
+test('has and indexOf agree with a map of strings for any members and probes', () => {
   fc.assert(
     fc.property(
       fc.array(ipArb, { maxLength: 300 }),
@@ -59,9 +69,15 @@ test('has agrees with a set of strings for any members and probes', () => {
         led.set(members);
         const keys = new Set(members.map((ip) => `${ip.family}/${ip.value}`));
         assert.equal(led.size, keys.size);
+        const firstAt = new Map<string, number>();
+        members.forEach((ip, i) => {
+          if (!firstAt.has(`${ip.family}/${ip.value}`)) firstAt.set(`${ip.family}/${ip.value}`, i);
+        });
         for (const ip of [...members, ...others]) {
           const bytes = ipToBytes(ip);
-          assert.equal(led.has(bytes, 0, ip.family === 4 ? 4 : 16), keys.has(`${ip.family}/${ip.value}`));
+          const width = ip.family === 4 ? 4 : 16;
+          assert.equal(led.has(bytes, 0, width), keys.has(`${ip.family}/${ip.value}`));
+          assert.equal(led.indexOf(bytes, 0, width), firstAt.get(`${ip.family}/${ip.value}`) ?? -1);
         }
       },
     ),

@@ -251,6 +251,14 @@ test('a reply never names an address that is not led', () => {
   }
 });
 
+test('a reply says which led IP it answers for: its position in the led list', () => {
+  const led = ledOf('192.0.2.99', '2001:db8::b', '192.0.2.11');
+  const arpReply = answerFrame(arp, macB, led);
+  const ndpReply = answerFrame(ns, macB, led);
+  assert.equal(arpReply.kind === 'reply' && arpReply.ledIndex, 2);
+  assert.equal(ndpReply.kind === 'reply' && ndpReply.ledIndex, 1);
+});
+
 test('gratuitous frames: both ARP forms for IPv4, an unsolicited NA for IPv6', () => {
   assert.deepEqual(
     gratuitousFrames(parseIP('192.0.2.10')!, macA),
