@@ -146,7 +146,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     logger.fatal({ err: (error as Error).message }, 'speaker could not start');
     logger.flush();
-    exitSoon(1);
+    exitSoon(1, logger);
     return 1;
   }
   logger.info({ metricsAddress: speaker.metricsAddress }, 'serving /healthz, /readyz and /metrics');
@@ -155,20 +155,24 @@ export async function main(argv: string[]): Promise<number> {
     logger.fatal({ err: outcome.message }, 'stopping');
     await speaker.stop().catch(() => undefined);
     logger.flush();
-    exitSoon(1);
+    exitSoon(1, logger);
     return 1;
   }
   logger.info({ signal: outcome }, 'shutting down');
   await speaker.stop();
   logger.flush();
-  exitSoon(0);
+  exitSoon(0, logger);
   return 0;
 }
 
 /**
- * A handle some library leaves open (a keep-alive socket) must not hold the Pod past its
- * termination period: exit anyway shortly after the orderly stop.
+ * A handle left open after the orderly stop (a library's keep-alive socket, a forgotten timer) must
+ * not hold the Pod past its termination period: exit anyway, and name what was still open, since
+ * a clean stop leaves nothing and exits at once.
  */
-function exitSoon(code: number): void {
-  setTimeout(() => process.exit(code), 1000).unref();
+function exitSoon(code: number, logger: Logger): void {
+  setTimeout(() => {
+    logger.warn({ open: process.getActiveResourcesInfo() }, 'forced exit: handles still open after stop');
+    logger.flush(() => process.exit(code));
+  }, 1000).unref();
 }

@@ -406,7 +406,8 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
       await transport?.leave();
       await running;
       await cluster.stop();
-      await Promise.race([events.flush(), new Promise((resolve) => setTimeout(resolve, 2000))]);
+      // Events get up to 2 s; the cap must not itself keep the process alive once they are out.
+      await Promise.race([events.flush(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
       await announcer.close();
       await health?.close();
       logger.info({ node: self }, 'speaker stopped');

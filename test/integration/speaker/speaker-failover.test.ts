@@ -96,6 +96,10 @@ test('SIGTERM of the leader: it exits 0 and the last node takes over', async (t)
   t.diagnostic(`SIGTERM → ${last} announcing: ${announcedAt === undefined ? '?' : announcedAt - termAt} ms`);
   assert.deepEqual([...macs], [lab.host(last!).mac]);
   assert.equal(await exited(child), 0);
+  // A clean stop closes everything, so the process ends by itself, not by the fallback timer.
+  const ownLog = await readFile(path.join(lab.dir, `speaker-${leader}.log`), 'utf8');
+  assert.match(ownLog, /"msg":"speaker stopped"/);
+  assert.doesNotMatch(ownLog, /forced exit/);
   assert.equal(await lab.ndiscMac(vip6), lab.host(last!).mac);
 });
 
