@@ -11,6 +11,8 @@ export interface LabPaths {
   /** The controller's and the speakers' own, holding their ServiceAccount tokens. */
   readonly controllerKubeconfig: string;
   readonly speakerKubeconfig: string;
+  /** The speakers' shared failure-detector secret (0600), read into their environment at start. */
+  readonly memberlistSecret: string;
   readonly apiserverData: string;
   readonly apiSocket: string;
   readonly logs: string;
@@ -24,6 +26,7 @@ export function labPaths(dir: string): LabPaths {
     kubeconfig: join(abs, 'kubeconfig'),
     controllerKubeconfig: join(abs, 'controller.kubeconfig'),
     speakerKubeconfig: join(abs, 'speaker.kubeconfig'),
+    memberlistSecret: join(abs, 'memberlist.secret'),
     apiserverData: join(abs, 'apiserver-data'),
     apiSocket: join(abs, 'apiserver.sock'),
     logs: join(abs, 'logs'),
@@ -34,12 +37,11 @@ export interface LabProcess {
   readonly name: string;
   readonly pid: number;
   readonly netns?: string;
-  /**
-   * How to start it again (`restartComponent`). Absent for processes given secrets through their
-   * environment (the speakers), which the state file must not keep.
-   */
+  /** How to start it again (`restartComponent`); absent in state files of older labs. */
   readonly command?: string;
   readonly args?: readonly string[];
+  /** Environment variables it reads from files (names → paths), e.g. the memberlist secret. */
+  readonly secretFiles?: Readonly<Record<string, string>>;
 }
 
 export interface LabHostState {

@@ -253,7 +253,7 @@ export async function labUp(options: LabOptions): Promise<LabState> {
         '127.0.0.1:0',
       ],
     });
-    const secret = speakerSecret();
+    await writeFile(paths.memberlistSecret, speakerSecret(), { mode: 0o600 });
     const speakerPids = new Map<string, number>();
     for (const n of topology.nodes) {
       const started = start({
@@ -273,7 +273,7 @@ export async function labUp(options: LabOptions): Promise<LabState> {
           '--metrics-addr',
           '127.0.0.1:7473',
         ],
-        env: { BAREMETAL_LB_MEMBERLIST_SECRET: secret },
+        secretFiles: { BAREMETAL_LB_MEMBERLIST_SECRET: paths.memberlistSecret },
       });
       speakerPids.set(n.name, started.pid);
     }

@@ -2,7 +2,7 @@
 // logs to a file, and is found again by PID (from the state file) or, after a crash lost the
 // state, by the lab directory that appears on its command line.
 import { spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LabProcess } from './lab-state.ts';
@@ -12,7 +12,11 @@ export interface ProcessSpec {
   readonly command: string;
   readonly args: readonly string[];
   readonly netns?: string;
-  readonly env?: Record<string, string>;
+  /**
+   * Environment variables whose values are secrets, each read from a file (mode 0600 in the lab
+   * directory), so that the state file can say how to restart the process without holding them.
+   */
+  readonly secretFiles?: Readonly<Record<string, string>>;
 }
 
 export function startDetached(spec: ProcessSpec, logDir: string): LabProcess {
@@ -21,10 +25,13 @@ export function startDetached(spec: ProcessSpec, logDir: string): LabProcess {
   const [command, args] = spec.netns
     ? ['ip', ['netns', 'exec', spec.netns, spec.command, ...spec.args]]
     : [spec.command, [...spec.args]];
+  const secrets = Object.fromEntries(
+    Object.entries(spec.secretFiles ?? {}).map(([name, file]) => [name, readFileSync(file, 'utf8')]),
+  );
   const child = spawn(command, args as string[], {
     detached: true,
     stdio: ['ignore', log, log],
-    env: { ...process.env, ...spec.env },
+    env: { ...process.env, ...secrets },
   });
   child.unref();
   if (child.pid === undefined) throw new Error(`could not start ${spec.name} (${spec.command})`);
@@ -32,7 +39,9 @@ export function startDetached(spec: ProcessSpec, logDir: string): LabProcess {
     name: spec.name,
     pid: child.pid,
     ...(spec.netns ? { netns: spec.netns } : {}),
-    ...(spec.env ? {} : { command: spec.command, args: [...spec.args] }),
+    command: spec.command,
+    args: [...spec.args],
+    ...(spec.secretFiles ? { secretFiles: { ...spec.secretFiles } } : {}),
   };
 }
 

@@ -12,18 +12,23 @@ export async function restartComponent(paths: LabPaths, name: string): Promise<L
     throw new Error(`the lab has no process named "${name}" (it has ${names})`);
   }
   if (!old.command || !old.args) {
-    throw new Error(
-      `"${name}" got secrets through its environment, which the state file does not keep; it cannot be restarted`,
-    );
+    throw new Error(`the state file does not say how "${name}" was started (a lab from an older release)`);
   }
   await stopAll([old.pid]);
   const started = startDetached(
-    { name, command: old.command, args: old.args, ...(old.netns ? { netns: old.netns } : {}) },
+    {
+      name,
+      command: old.command,
+      args: old.args,
+      ...(old.netns ? { netns: old.netns } : {}),
+      ...(old.secretFiles ? { secretFiles: old.secretFiles } : {}),
+    },
     paths.logs,
   );
   await writeState(paths, {
     ...state,
     processes: state.processes.map((p) => (p.name === name ? started : p)),
+    nodes: state.nodes.map((n) => (`speaker-${n.name}` === name ? { ...n, speakerPid: started.pid } : n)),
   });
   return started;
 }

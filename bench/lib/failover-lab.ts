@@ -8,11 +8,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { labDown } from '../../lab/lab-down.ts';
-import { type LabPaths, type LabState, labPaths, writeState } from '../../lab/lab-state.ts';
+import { type LabPaths, type LabState, labPaths } from '../../lab/lab-state.ts';
 import { labUp } from '../../lab/lab-up.ts';
 import { plug, unplug } from '../../lab/network/segment.ts';
 import { type LabHost, type LabTopology, planTopology } from '../../lab/network/topology.ts';
-import { isAlive, startDetached } from '../../lab/processes.ts';
+import { isAlive } from '../../lab/processes.ts';
+import { restartComponent } from '../../lab/restart-component.ts';
 import type { ProbeRecord } from './failover-measure.ts';
 
 const repoRoot = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
@@ -23,12 +24,6 @@ const speakerMetricsUrl = 'http://127.0.0.1:7473/metrics';
 export const wallMs = (): number => performance.timeOrigin + performance.now();
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** How a speaker was started: its command line and environment, read back from /proc. */
-interface SpeakerLaunch {
-  readonly argv: readonly string[];
-  readonly env: Record<string, string>;
-}
 
 export interface ClientProbe {
   /** Records so far, in the order they settled. */
@@ -42,7 +37,7 @@ export interface FailoverLab {
   readonly topology: LabTopology;
   readonly vip: string;
   speakerPid(node: LabHost): number;
-  /** Starts the node's speaker again with the command line and environment it was first started with. */
+  /** Starts the node's speaker again as the lab first started it (`restartComponent`). */
   restartSpeaker(node: LabHost): Promise<void>;
   /** The speaker's /metrics text, or undefined when it does not answer within a second. */
   speakerMetrics(node: LabHost): Promise<string | undefined>;
@@ -59,18 +54,6 @@ function runQuiet(command: string, args: readonly string[], timeoutMs: number): 
   return new Promise((resolve) => {
     execFile(command, args, { timeout: timeoutMs }, (error, stdout) => resolve(error ? undefined : stdout));
   });
-}
-
-async function readLaunch(pid: number): Promise<SpeakerLaunch> {
-  const split = (text: string) => text.split('\0').filter(Boolean);
-  const argv = split(await readFile(`/proc/${pid}/cmdline`, 'utf8'));
-  const env: Record<string, string> = {};
-  for (const entry of split(await readFile(`/proc/${pid}/environ`, 'utf8'))) {
-    const eq = entry.indexOf('=');
-    if (eq > 0) env[entry.slice(0, eq)] = entry.slice(eq + 1);
-  }
-  if (argv.length === 0) throw new Error(`speaker pid ${pid} has an empty command line`);
-  return { argv, env };
 }
 
 async function waitExit(pid: number, timeoutMs: number): Promise<void> {
@@ -171,16 +154,14 @@ export async function startFailoverLab(nodeCount: number, log: (line: string) =>
   process.once('SIGTERM', interrupted);
   const logText = (name: string) => readFile(join(paths.logs, `${name}.log`), 'utf8').catch(() => '');
   try {
-    let state = await labUp({ paths, prefix, nodes: nodeCount, repoRoot, log });
+    const state = await labUp({ paths, prefix, nodes: nodeCount, repoRoot, log });
     const vip = state.ingress.ipv4;
     if (!vip) throw new Error('the lab ingress Service got no IPv4 address');
     const topology = planTopology(prefix, nodeCount);
     const pids = new Map<string, number>();
-    const launches = new Map<string, SpeakerLaunch>();
     for (const n of state.nodes) {
       if (!n.speakerPid) throw new Error(`the lab state records no speaker PID for ${n.name}`);
       pids.set(n.name, n.speakerPid);
-      launches.set(n.name, await readLaunch(n.speakerPid));
     }
     return {
       state,
@@ -188,22 +169,9 @@ export async function startFailoverLab(nodeCount: number, log: (line: string) =>
       vip,
       speakerPid: (node) => pids.get(node.name)!,
       async restartSpeaker(node) {
-        const old = pids.get(node.name)!;
-        await waitExit(old, 5000);
-        const launch = launches.get(node.name)!;
-        const name = `speaker-${node.name}`;
-        const started = startDetached(
-          { name, netns: node.netns, command: launch.argv[0]!, args: launch.argv.slice(1), env: launch.env },
-          paths.logs,
-        );
+        await waitExit(pids.get(node.name)!, 5000);
+        const started = await restartComponent(paths, `speaker-${node.name}`);
         pids.set(node.name, started.pid);
-        // Kept current so `lab status` and `lab down` see the running speaker.
-        state = {
-          ...state,
-          nodes: state.nodes.map((n) => (n.name === node.name ? { ...n, speakerPid: started.pid } : n)),
-          processes: state.processes.map((p) => (p.name === name ? started : p)),
-        };
-        await writeState(paths, state);
       },
       speakerMetrics: (node) =>
         runQuiet('ip', ['netns', 'exec', node.netns, 'curl', '-sf', '-m', '1', speakerMetricsUrl], 2000),
