@@ -1,15 +1,20 @@
 // ARP/NDP answer latency and zero-loss rate: the kernel (for the node's own address) against the
 // speaker's user-space responder (for a VIP), in the same run on one veth pair.
-//   node_modules/.bin/node bench/arp-latency.ts
-// Prints JSON: arp_p50_ratio, arp_p99_ratio, arp_zero_loss_rps, arp_zero_loss_ratio, ndp_p50_ratio and
-// the raw figures. Latency = kernel receive timestamp of the answer at the client − the request's send time.
+//   node_modules/.bin/node bench/arp-latency.ts [--quick] [--json FILE]
+// Figures: arp_p50_ratio, arp_p99_ratio, ndp_p50_ratio, ndp_p99_ratio (ours ÷ kernel), arp_zero_loss_rps,
+// arp_zero_loss_ratio; series: the latency distributions of both. Latency = kernel receive timestamp of
+// the answer at the client − the request's send time. --quick: fewer samples and rate steps.
 import { startAnnouncer } from './lib/announcer-process.ts';
-import type { ClientPlan, ClientResult, RateStep } from './lib/l2-client.ts';
+import type { Figure, Series } from './lib/figures.ts';
+import { benchArgs, report, round } from './lib/figures.ts';
+import type { ClientPlan, ClientResult, LatencyFigures, RateStep } from './lib/l2-client.ts';
 import { createNetnsPair, inNetns, planNetnsPair, removeNetnsPair } from './lib/netns-pair.ts';
 
+const args = benchArgs();
 const pair = planNetnsPair(`blb-b${process.pid}`);
 const vip = { ipv4: '192.0.2.100', ipv6: '2001:db8::100' };
 const client = new URL('./lib/l2-client.ts', import.meta.url).pathname;
+const targetRps = 200_000;
 
 const plan: ClientPlan = {
   ifname: pair.ifname,
@@ -18,10 +23,12 @@ const plan: ClientPlan = {
   ipv6: pair.client.ipv6,
   kernel: { ipv4: pair.node.ipv4, ipv6: pair.node.ipv6 },
   ours: vip,
-  samples: 2000,
+  samples: args.quick ? 1000 : 5000,
   gapMs: 1,
-  rates: [25_000, 50_000, 100_000, 150_000, 200_000, 250_000, 300_000, 400_000],
-  rateWindowMs: 300,
+  rates: args.quick
+    ? [50_000, 100_000, 200_000, 300_000]
+    : [25_000, 50_000, 100_000, 150_000, 200_000, 250_000, 300_000, 400_000],
+  rateWindowMs: args.quick ? 200 : 300,
 };
 
 /** The highest rate in an increasing series that got every request answered. */
@@ -38,11 +45,82 @@ function clientLimited(steps: readonly RateStep[]): boolean {
   return last !== undefined && last.replies === last.sent && last.achievedRate < 0.95 * last.rate;
 }
 
-const ratio = (ours: number, kernel: number): number => Math.round((ours / kernel) * 100) / 100;
+function latencyRatio(
+  proto: 'ARP reply' | 'NDP advertisement',
+  pick: 'p50' | 'p99',
+  m: { kernel: LatencyFigures; ours: LatencyFigures },
+  limit: number,
+): Figure {
+  const value = round(m.ours[pick] / m.kernel[pick], 2);
+  const lost = m.ours.lost + m.kernel.lost;
+  return {
+    value,
+    unit: 'ratio',
+    reference:
+      `kernel ${proto} ${pick} for the node's own address, same run, interleaved: ${m.kernel[pick]} µs ` +
+      `(baremetal-lb for the VIP: ${m.ours[pick]} µs)`,
+    samples: m.ours.samples.length,
+    target: `≤ ${limit}`,
+    met: value <= limit,
+    ...(lost
+      ? { note: `unanswered within 20 ms: kernel ${m.kernel.lost}, baremetal-lb ${m.ours.lost}` }
+      : {}),
+  };
+}
+
+function figures(result: ClientResult): Record<string, Figure> {
+  const kernelRps = zeroLossRate(result.rates.kernel);
+  const oursRps = zeroLossRate(result.rates.ours);
+  const limited = { kernel: clientLimited(result.rates.kernel), ours: clientLimited(result.rates.ours) };
+  const steps = `rate steps ${plan.rates.join(', ')} rps, ${plan.rateWindowMs} ms each, stopping at the first loss`;
+  const limitNote = (who: string, yes: boolean) =>
+    yes ? [`${who} never lost a request: the generator set its ceiling, the real one is higher`] : [];
+  return {
+    arp_p50_ratio: latencyRatio('ARP reply', 'p50', result.arp, 4),
+    arp_p99_ratio: latencyRatio('ARP reply', 'p99', result.arp, 8),
+    ndp_p50_ratio: latencyRatio('NDP advertisement', 'p50', result.ndp, 4),
+    ndp_p99_ratio: latencyRatio('NDP advertisement', 'p99', result.ndp, 8),
+    arp_zero_loss_rps: {
+      value: oursRps,
+      unit: 'rps',
+      reference: `highest achieved ARP request rate to the VIP with every request answered; ${steps}`,
+      samples: result.rates.ours.length,
+      target: `≥ ${targetRps.toLocaleString('en-US')} rps`,
+      met: oursRps >= targetRps,
+      ...(limited.ours ? { note: limitNote('baremetal-lb', true)[0] } : {}),
+    },
+    arp_zero_loss_ratio: {
+      value: kernelRps ? round(oursRps / kernelRps, 2) : Number.NaN,
+      unit: 'ratio',
+      reference: `kernel zero-loss ARP rate for the node's own address, same run: ${kernelRps} rps; ${steps}`,
+      samples: result.rates.kernel.length,
+      ...(limited.kernel || limited.ours
+        ? {
+            note: [
+              ...limitNote('the kernel', limited.kernel),
+              ...limitNote('baremetal-lb', limited.ours),
+            ].join('; '),
+          }
+        : {}),
+    },
+  };
+}
+
+function distribution(title: string, m: { kernel: LatencyFigures; ours: LatencyFigures }): Series {
+  return {
+    kind: 'distribution',
+    title,
+    unit: 'µs',
+    lines: { kernel: m.kernel.samples.slice(0, 5000), 'baremetal-lb': m.ours.samples.slice(0, 5000) },
+  };
+}
 
 async function main(): Promise<void> {
   await removeNetnsPair(pair);
   await createNetnsPair(pair);
+  // The runner stops an overrunning bench with SIGTERM: remove the namespaces before going.
+  const onTerm = () => void removeNetnsPair(pair).finally(() => process.exit(143));
+  process.once('SIGTERM', onTerm);
   const announcer = await startAnnouncer(pair.node.netns, [vip.ipv4, vip.ipv6]).catch(async (error) => {
     await removeNetnsPair(pair);
     throw error;
@@ -52,33 +130,34 @@ async function main(): Promise<void> {
       await inNetns(pair.client.netns, process.execPath, client, JSON.stringify(plan)),
     ) as ClientResult;
     const stats = JSON.parse(await announcer.command('stats'));
-    const kernelRps = zeroLossRate(result.rates.kernel);
-    const oursRps = zeroLossRate(result.rates.ours);
-    console.log(
-      JSON.stringify(
-        {
-          arp_p50_ratio: ratio(result.arp.ours.p50, result.arp.kernel.p50),
-          arp_p99_ratio: ratio(result.arp.ours.p99, result.arp.kernel.p99),
-          arp_zero_loss_rps: oursRps,
-          arp_zero_loss_ratio: ratio(oursRps, kernelRps),
-          ndp_p50_ratio: ratio(result.ndp.ours.p50, result.ndp.kernel.p50),
-          kernel_zero_loss_rps: kernelRps,
-          // The kernel answers on the client's CPU (same softirq as the request), so its ceiling is often
-          // the generator's; true here means the real kernel figure is higher.
-          zero_loss_client_limited: {
-            kernel: clientLimited(result.rates.kernel),
-            ours: clientLimited(result.rates.ours),
-          },
-          unit: 'µs',
-          samples_per_target: plan.samples,
-          raw: result,
-          responder_stats: stats,
-        },
-        null,
-        2,
-      ),
-    );
+    const withoutSamples = (m: { kernel: LatencyFigures; ours: LatencyFigures }) => ({
+      kernel: { ...m.kernel, samples: undefined },
+      ours: { ...m.ours, samples: undefined },
+    });
+    report(args, {
+      bench: 'arp-latency',
+      quick: args.quick,
+      figures: figures(result),
+      series: {
+        arp_latency: distribution(
+          'ARP request → reply latency at the client, kernel vs baremetal-lb',
+          result.arp,
+        ),
+        ndp_latency: distribution(
+          'NDP solicitation → advertisement latency at the client, kernel vs baremetal-lb',
+          result.ndp,
+        ),
+      },
+      details: {
+        samplesPerTarget: plan.samples,
+        arp: withoutSamples(result.arp),
+        ndp: withoutSamples(result.ndp),
+        rates: result.rates,
+        responderStats: stats,
+      },
+    });
   } finally {
+    process.removeListener('SIGTERM', onTerm);
     await announcer.stop();
     await removeNetnsPair(pair);
   }

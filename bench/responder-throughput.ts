@@ -1,13 +1,18 @@
 // Responder figures (no assertions): answerFrame calls per second on one core for the frame kinds the
 // announcer worker sees, with 1,000 led addresses of each family. Each kind runs for a fixed number of
-// frames after a warm-up. Run: node_modules/.bin/node bench/responder-throughput.ts
+// frames after a warm-up (fewer with --quick).
+// Run: node_modules/.bin/node bench/responder-throughput.ts [--quick] [--json FILE]
 import { type IP, parseIP } from '../common/ip-address.ts';
 import { answerFrame, LedAddresses } from '../speaker/packets/responder.ts';
+import type { Figure } from './lib/figures.ts';
+import { benchArgs, report } from './lib/figures.ts';
 import { arpRequest, neighborSolicitation } from './lib/request-frames.ts';
+
+const args = benchArgs();
 
 const ourMac = Uint8Array.from([2, 0, 0, 0, 0, 0x0b]);
 const clientMac = Uint8Array.from([2, 0, 0, 0, 0, 0x0a]);
-const framesPerKind = 2_000_000;
+const framesPerKind = args.quick ? 300_000 : 2_000_000;
 
 const ip = (text: string): IP => parseIP(text)!;
 const v4 = (i: number): IP => ({ family: 4, value: ip('198.51.100.0').value + BigInt(i) });
@@ -52,4 +57,25 @@ for (const [name, frames] of Object.entries(kinds)) {
     nsPerFrame: Math.round((seconds / framesPerKind) * 1e9),
   };
 }
-console.log(JSON.stringify({ framesPerKind, ledAddresses: led.size, results }, null, 2));
+// Figure names for the kinds; the rest stay in details.
+const figureNames: Record<string, string> = {
+  'ARP request, led (reply)': 'responder_arp_frames_per_s',
+  'ARP request, not led (ignore)': 'responder_arp_ignore_frames_per_s',
+  'NS, led (reply)': 'responder_ns_frames_per_s',
+  'NS, not led (ignore)': 'responder_ns_ignore_frames_per_s',
+};
+const figures: Record<string, Figure> = {};
+for (const [kind, name] of Object.entries(figureNames)) {
+  figures[name] = {
+    value: results[kind]!.framesPerSecond,
+    unit: 'frames/s',
+    reference: `answerFrame calls per second on one core, "${kind}", ${led.size} led addresses; ${results[kind]!.nsPerFrame} ns per frame`,
+    samples: framesPerKind,
+  };
+}
+report(args, {
+  bench: 'responder-throughput',
+  quick: args.quick,
+  figures,
+  details: { framesPerKind, ledAddresses: led.size, results },
+});

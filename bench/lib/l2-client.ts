@@ -26,6 +26,8 @@ export interface LatencyFigures {
   p99: number;
   mean: number;
   lost: number;
+  /** Every answered request's latency in µs (2 decimals), in the order measured. */
+  samples: number[];
 }
 
 export interface RateStep {
@@ -91,13 +93,15 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 function figures(latencies: number[], lost: number): LatencyFigures {
-  latencies.sort((a, b) => a - b);
   const round = (n: number): number => Math.round(n * 100) / 100;
+  const samples = latencies.map(round);
+  const sorted = [...latencies].sort((a, b) => a - b);
   return {
-    p50: round(percentile(latencies, 50)),
-    p99: round(percentile(latencies, 99)),
+    p50: round(percentile(sorted, 50)),
+    p99: round(percentile(sorted, 99)),
     mean: round(latencies.reduce((a, b) => a + b, 0) / Math.max(1, latencies.length)),
     lost,
+    samples,
   };
 }
 
