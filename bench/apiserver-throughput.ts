@@ -1,20 +1,23 @@
 // Lab API server figures: ConfigMap creates per second over keep-alive HTTP (in memory and with
 // --data-dir, where every write is fsynced), and watch fan-out latency from a write to each of
 // 100 watchers receiving it. Runs the server as a separate process so load and server do not share
-// an event loop. Prints a JSON summary; figures, not assertions.
+// an event loop. --quick does fewer writes and watchers. Figures, not assertions.
+// Run: node_modules/.bin/node bench/apiserver-throughput.ts [--quick] [--json FILE]
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { benchArgs, report } from './lib/figures.ts';
 
+const args = benchArgs();
 const repo = path.resolve(import.meta.dirname, '..');
-const maxWrites = 5000;
-const maxWriteSeconds = 20;
+const maxWrites = args.quick ? 1000 : 5000;
+const maxWriteSeconds = args.quick ? 4 : 20;
 const concurrency = 16;
-const watchers = 100;
-const fanOutWrites = 200;
+const watchers = args.quick ? 50 : 100;
+const fanOutWrites = args.quick ? 50 : 200;
 
 async function startServer(dataDir?: string): Promise<{ child: ChildProcess; url: string }> {
   const args = ['apiserver', '--listen', '127.0.0.1:0', ...(dataDir ? ['--data-dir', dataDir] : [])];
@@ -137,7 +140,13 @@ async function measureFanOut(
 const round = (n: number) => Math.round(n * 100) / 100;
 
 const memory = await startServer();
-let summary: Record<string, unknown>;
+let summary: {
+  memoryWrites: Awaited<ReturnType<typeof measureWrites>>;
+  durableWrites: Awaited<ReturnType<typeof measureWrites>>;
+  fanOut: Awaited<ReturnType<typeof measureFanOut>>;
+  concurrency: number;
+  cpus: number;
+};
 const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'apiserver-bench-'));
 try {
   const memoryWrites = await measureWrites(memory.url, 'mem');
@@ -155,4 +164,40 @@ try {
   await fs.rm(dataDir, { recursive: true, force: true });
   agent.destroy();
 }
-process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+const { memoryWrites, durableWrites, fanOut } = summary;
+const writesReference = (how: string, w: typeof memoryWrites) =>
+  `ConfigMap creates per second to the lab API server (${how}) over keep-alive HTTP, ${concurrency} in flight, ` +
+  `${w.writes} writes in ${w.seconds} s${w.failures ? `, ${w.failures} not 201` : ''}`;
+const fanOutReference = (p: string) =>
+  `${p} from sending a ConfigMap create to each of ${watchers} watchers receiving its event, ${fanOut.writes} writes one at a time; max ${fanOut.maxMs} ms`;
+report(args, {
+  bench: 'apiserver-throughput',
+  quick: args.quick,
+  figures: {
+    apiserver_writes_per_s: {
+      value: memoryWrites.perSecond,
+      unit: 'writes/s',
+      reference: writesReference('in memory', memoryWrites),
+      samples: memoryWrites.writes,
+    },
+    apiserver_durable_writes_per_s: {
+      value: durableWrites.perSecond,
+      unit: 'writes/s',
+      reference: writesReference('--data-dir, fsync per write', durableWrites),
+      samples: durableWrites.writes,
+    },
+    apiserver_watch_p50_ms: {
+      value: fanOut.p50Ms,
+      unit: 'ms',
+      reference: fanOutReference('median'),
+      samples: fanOut.writes * watchers,
+    },
+    apiserver_watch_p99_ms: {
+      value: fanOut.p99Ms,
+      unit: 'ms',
+      reference: fanOutReference('p99'),
+      samples: fanOut.writes * watchers,
+    },
+  },
+  details: summary,
+});
