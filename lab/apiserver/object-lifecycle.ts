@@ -10,7 +10,7 @@ import { isRecord, jsonEqual, type KObject, timestamp } from './object-model.ts'
 import type { ObjectStore } from './object-store.ts';
 import { apiVersionOf, type ResourceRegistry, type ResourceType } from './resource-registry.ts';
 import { defaultAndValidate } from './schema/structural-schema.ts';
-import { allocationsOf, prepareService } from './service-defaults.ts';
+import { prepareService, ServiceAllocationIndex } from './service-defaults.ts';
 import {
   ApiError,
   alreadyExists,
@@ -44,9 +44,11 @@ export class ObjectLifecycle {
   private readonly store: ObjectStore;
   private readonly registry: ResourceRegistry;
   private readonly now: () => Date;
+  private readonly serviceAllocations = new ServiceAllocationIndex();
 
   constructor(store: ObjectStore, registry: ResourceRegistry, now: () => Date) {
     this.store = store;
+    store.addIndex('services', this.serviceAllocations);
     this.registry = registry;
     this.now = now;
     for (const crd of store.list(crdStoreKey)) this.registerCrd(crd);
@@ -430,13 +432,8 @@ export class ObjectLifecycle {
   private admit(type: ResourceType, object: KObject, old: KObject | undefined, options: WriteOptions): void {
     let causes: StatusCause[] = [];
     if (type.storeKey === 'services') {
-      const others = this.store
-        .list('services')
-        .filter(
-          (s) =>
-            !(s.metadata.namespace === object.metadata.namespace && s.metadata.name === object.metadata.name),
-        );
-      causes = prepareService(object, old, allocationsOf(others));
+      const owner = `${object.metadata.namespace ?? ''}/${object.metadata.name}`;
+      causes = prepareService(object, old, this.serviceAllocations.heldByOthers(owner));
     } else if (type.storeKey === namespaceStoreKey && !old) {
       object.status = { phase: 'Active' };
     } else if (type.storeKey === 'pods' && !old) {

@@ -17,12 +17,19 @@ export interface StoreHooks {
   publish: (change: Change) => void;
 }
 
+/** Kept in step with one kind's stored objects (e.g. an allocation index), so no write re-scans them. */
+export interface StoreIndex {
+  add(object: KObject): void;
+  remove(object: KObject): void;
+}
+
 const objectKey = (namespace: string | undefined, name: string): string => `${namespace ?? ''}/${name}`;
 
 export class ObjectStore {
   private rv: number;
   private readonly buckets = new Map<string, Map<string, KObject>>();
   private readonly hooks: StoreHooks;
+  private readonly indexes = new Map<string, StoreIndex[]>();
 
   constructor(hooks: StoreHooks, initial: { rv: number; objects: { key: string; object: KObject }[] }) {
     this.hooks = hooks;
@@ -61,6 +68,12 @@ export class ObjectStore {
     );
   }
 
+  /** Feeds `index` every object stored under `storeKey` now and every change from now on. */
+  addIndex(storeKey: string, index: StoreIndex): void {
+    for (const object of this.buckets.get(storeKey)?.values() ?? []) index.add(object);
+    this.indexes.set(storeKey, [...(this.indexes.get(storeKey) ?? []), index]);
+  }
+
   storeKeys(): string[] {
     return [...this.buckets.keys()];
   }
@@ -95,8 +108,13 @@ export class ObjectStore {
     this.hooks.persist?.({ rv, op, key: storeKey, object });
     this.rv = rv;
     const key = objectKey(object.metadata.namespace, object.metadata.name!);
+    const replaced = this.buckets.get(storeKey)?.get(key);
     if (op === 'put') this.bucket(storeKey).set(key, object);
     else this.buckets.get(storeKey)?.delete(key);
+    for (const index of this.indexes.get(storeKey) ?? []) {
+      if (replaced) index.remove(replaced);
+      if (op === 'put') index.add(object);
+    }
     this.hooks.publish({ rv, type, storeKey, object, ...(previous ? { previous } : {}) });
     return object;
   }

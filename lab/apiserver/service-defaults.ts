@@ -7,8 +7,10 @@ import { isRecord, type KObject } from './object-model.ts';
 import type { StatusCause } from './status-errors.ts';
 
 export interface ServiceAllocations {
-  clusterIPs: ReadonlySet<string>;
-  nodePorts: ReadonlySet<number>;
+  clusterIPs: { has(ip: string): boolean };
+  nodePorts: { has(port: number): boolean };
+  /** Where a search for a free cluster IP of `family` may start: every lower offset is taken. */
+  firstFreeOffset?: (family: Family) => bigint;
 }
 
 const serviceRanges = {
@@ -24,18 +26,80 @@ const protocols = ['TCP', 'UDP', 'SCTP'];
 
 /** What other Services hold, for allocation and conflict checks. */
 export function allocationsOf(services: readonly KObject[]): ServiceAllocations {
-  const clusterIPs = new Set<string>();
-  const nodePorts = new Set<number>();
-  for (const service of services) {
-    const spec = isRecord(service.spec) ? service.spec : {};
-    for (const ip of Array.isArray(spec.clusterIPs) ? spec.clusterIPs : [])
-      if (typeof ip === 'string') clusterIPs.add(canonical(ip));
-    for (const port of Array.isArray(spec.ports) ? spec.ports : []) {
-      if (isRecord(port) && typeof port.nodePort === 'number') nodePorts.add(port.nodePort);
-    }
-    if (typeof spec.healthCheckNodePort === 'number') nodePorts.add(spec.healthCheckNodePort);
-  }
+  const index = new ServiceAllocationIndex();
+  for (const service of services) index.add(service);
+  return index.heldByOthers('');
+}
+
+const ownerOf = (service: KObject): string => `${service.metadata.namespace ?? ''}/${service.metadata.name}`;
+
+function heldBy(service: KObject): { clusterIPs: string[]; nodePorts: number[] } {
+  const spec = isRecord(service.spec) ? service.spec : {};
+  const clusterIPs: string[] = [];
+  const nodePorts: number[] = [];
+  for (const ip of Array.isArray(spec.clusterIPs) ? spec.clusterIPs : [])
+    if (typeof ip === 'string') clusterIPs.push(canonical(ip));
+  for (const port of Array.isArray(spec.ports) ? spec.ports : [])
+    if (isRecord(port) && typeof port.nodePort === 'number') nodePorts.push(port.nodePort);
+  if (typeof spec.healthCheckNodePort === 'number') nodePorts.push(spec.healthCheckNodePort);
   return { clusterIPs, nodePorts };
+}
+
+/**
+ * Cluster IPs and node ports held by stored Services, kept up to date on every write rather than
+ * re-read from all Services on each one: at 10k Services the re-scan dominated a create.
+ */
+export class ServiceAllocationIndex {
+  private readonly ips = new Map<string, string>();
+  private readonly ports = new Map<number, string>();
+  // Lower bounds below which every offset is taken, raised lazily on search.
+  private readonly lowest: Record<Family, bigint> = { IPv4: 1n, IPv6: 1n };
+  // Offsets below `lowest` given up since the last search. An update removes and re-adds the same
+  // IP, so they only lower `lowest` if still free at the next search; lowering at once made every
+  // create after a status write scan up from that Service's IP again.
+  private readonly released: Record<Family, bigint[]> = { IPv4: [], IPv6: [] };
+
+  add(service: KObject): void {
+    const owner = ownerOf(service);
+    const held = heldBy(service);
+    for (const ip of held.clusterIPs) this.ips.set(ip, owner);
+    for (const port of held.nodePorts) this.ports.set(port, owner);
+  }
+
+  remove(service: KObject): void {
+    const owner = ownerOf(service);
+    const held = heldBy(service);
+    for (const text of held.clusterIPs) {
+      if (this.ips.get(text) !== owner) continue;
+      this.ips.delete(text);
+      const ip = parseIP(text);
+      if (!ip) continue;
+      const family = familyOf(ip);
+      const offset = ip.value - serviceRanges[family].base.value;
+      if (offset >= 1n && offset < this.lowest[family]) this.released[family].push(offset);
+    }
+    for (const port of held.nodePorts) if (this.ports.get(port) === owner) this.ports.delete(port);
+  }
+
+  /** What every Service but `namespace/name` holds. */
+  heldByOthers(owner: string): ServiceAllocations {
+    const other = (holder: string | undefined) => holder !== undefined && holder !== owner;
+    return {
+      clusterIPs: { has: (ip) => other(this.ips.get(ip)) },
+      nodePorts: { has: (port) => other(this.ports.get(port)) },
+      firstFreeOffset: (family) => {
+        const { base, size } = serviceRanges[family];
+        const ipAt = (offset: bigint) => formatIP({ family: base.family, value: base.value + offset });
+        for (const offset of this.released[family])
+          if (offset < this.lowest[family] && !this.ips.has(ipAt(offset))) this.lowest[family] = offset;
+        this.released[family] = [];
+        let offset = this.lowest[family];
+        while (offset < size && this.ips.has(ipAt(offset))) offset++;
+        this.lowest[family] = offset;
+        return offset;
+      },
+    };
+  }
 }
 
 const canonical = (text: string): string => {
@@ -181,7 +245,8 @@ export function prepareService(
   if (causes.length > 0) return causes;
 
   // Allocation only once the object is known valid, so a rejected request allocates nothing.
-  const usedPorts = new Set(taken.nodePorts);
+  const usedPorts = new Set<number>();
+  const portTaken = (port: number) => usedPorts.has(port) || taken.nodePorts.has(port);
   if (needsNodePorts) {
     const mine = new Set(ports.filter(isRecord).map((p) => p.nodePort as number | undefined));
     for (const port of ports.filter(isRecord)) {
@@ -190,14 +255,14 @@ export function prepareService(
         | number
         | undefined;
       port.nodePort =
-        previous !== undefined && !mine.has(previous) ? previous : nextFreePort(usedPorts, mine);
+        previous !== undefined && !mine.has(previous) ? previous : nextFreePort(portTaken, mine);
       mine.add(port.nodePort as number);
     }
     for (const p of mine) if (p !== undefined) usedPorts.add(p);
   }
   if (type === 'LoadBalancer' && spec.externalTrafficPolicy === 'Local') {
     spec.healthCheckNodePort ??=
-      (oldSpec?.healthCheckNodePort as number | undefined) ?? nextFreePort(usedPorts, new Set());
+      (oldSpec?.healthCheckNodePort as number | undefined) ?? nextFreePort(portTaken, new Set());
   } else if (spec.healthCheckNodePort !== undefined) {
     fail(
       'spec.healthCheckNodePort',
@@ -209,9 +274,8 @@ export function prepareService(
   return causes;
 }
 
-function nextFreePort(used: ReadonlySet<number>, mine: ReadonlySet<number | undefined>): number {
-  for (let port = nodePortMin; port <= nodePortMax; port++)
-    if (!used.has(port) && !mine.has(port)) return port;
+function nextFreePort(taken: (port: number) => boolean, mine: ReadonlySet<number | undefined>): number {
+  for (let port = nodePortMin; port <= nodePortMax; port++) if (!taken(port) && !mine.has(port)) return port;
   throw new Error(`no node port left in ${nodePortMin}-${nodePortMax}`);
 }
 
@@ -329,17 +393,16 @@ function prepareClusterIPs(
     }
   }
   const clusterIPs = parsed.map(formatIP);
-  for (const family of families.slice(parsed.length))
-    clusterIPs.push(nextFreeIP(family as Family, taken.clusterIPs));
+  for (const family of families.slice(parsed.length)) clusterIPs.push(nextFreeIP(family as Family, taken));
   spec.clusterIPs = clusterIPs;
   spec.clusterIP = clusterIPs[0];
 }
 
-function nextFreeIP(family: Family, taken: ReadonlySet<string>): string {
+function nextFreeIP(family: Family, taken: ServiceAllocations): string {
   const { base, size } = serviceRanges[family];
-  for (let offset = 1n; offset < size; offset++) {
+  for (let offset = taken.firstFreeOffset?.(family) ?? 1n; offset < size; offset++) {
     const text = formatIP({ family: base.family, value: base.value + offset });
-    if (!taken.has(text)) return text;
+    if (!taken.clusterIPs.has(text)) return text;
   }
   throw new Error(`no ${family} service cluster IP left`);
 }

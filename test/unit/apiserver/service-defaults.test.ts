@@ -3,7 +3,11 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { parseIP } from '../../../common/ip-address.ts';
 import type { KObject } from '../../../lab/apiserver/object-model.ts';
-import { allocationsOf, prepareService } from '../../../lab/apiserver/service-defaults.ts';
+import {
+  allocationsOf,
+  prepareService,
+  ServiceAllocationIndex,
+} from '../../../lab/apiserver/service-defaults.ts';
 
 const none = { clusterIPs: new Set<string>(), nodePorts: new Set<number>() };
 const service = (spec: Record<string, unknown>, name = 'svc'): KObject => ({
@@ -189,4 +193,24 @@ test('property: allocations never collide and stay in the service ranges', () =>
     ),
     { numRuns: 50 },
   );
+});
+
+test('the allocation index reuses a deleted cluster IP, and an update gives nothing away', () => {
+  const index = new ServiceAllocationIndex();
+  const create = (name: string) => {
+    const svc = service({ ports: [{ port: 80 }] }, name);
+    assert.deepEqual(prepareService(svc, undefined, index.heldByOthers(`default/${name}`)), []);
+    index.add(svc);
+    return svc;
+  };
+  const a = create('a');
+  const b = create('b');
+  assert.deepEqual([specOf(a).clusterIP, specOf(b).clusterIP], ['10.96.0.1', '10.96.0.2']);
+  // An update is a remove and an add of the same object: its IP stays taken.
+  index.remove(b);
+  index.add(b);
+  assert.equal(specOf(create('c')).clusterIP, '10.96.0.3');
+  index.remove(a);
+  assert.equal(specOf(create('d')).clusterIP, '10.96.0.1');
+  assert.equal(specOf(create('e')).clusterIP, '10.96.0.4');
 });
