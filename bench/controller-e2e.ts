@@ -1,26 +1,51 @@
 // Controller end to end: N LoadBalancer Services created through the lab API server until every
-// one shows an address, as a ratio to the raw write rate of the same server in the same run; then
-// the controller restarted with all of them assigned: time until it has caught up, and whether any
-// address moved. The API server and the controller run as separate processes (the CLI), the load
-// from this one. Prints a JSON summary; figures, not assertions.
-//   node_modules/.bin/node bench/controller-e2e.ts [services=10000]
+// one shows an address, as a ratio to the raw write rate of the same server in the same run (the
+// same N Service creates, same client and concurrency, with a loadBalancerClass no controller
+// serves, before the controller starts; deleted again before the measured phase). Then the
+// controller's RSS with all N assigned, and a restart with all of them assigned: time until the
+// fresh process has caught up, and whether any address moved. Last, one real speaker in a network
+// namespace of its own (reaching the API server through a Unix-socket relay), given a Node, its Pod
+// and an EndpointSlice per Service, and its RSS once it announces all N. The API server, controller
+// and speaker run as separate processes (the CLI), the load from this one. Figures, not assertions.
+//   node_modules/.bin/node bench/controller-e2e.ts [--quick] [--json FILE] [services]
+// Full: 10 000 Services; --quick: 1 500.
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { CoreV1Api, KubeConfig, makeInformer, type V1Service } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  DiscoveryV1Api,
+  makeInformer,
+  type V1Node,
+  type V1Pod,
+  type V1Service,
+} from '@kubernetes/client-node';
+import { loadKubeConfig } from '../common/kube/kubeconfig.ts';
+import {
+  endpointSliceObject,
+  nodeObject,
+  nodeReadyStatus,
+  speakerPodObject,
+  speakerPodRunningStatus,
+} from '../lab/cluster-objects.ts';
+import type { LabHost } from '../lab/network/topology.ts';
+import { benchArgs, report, round } from './lib/figures.ts';
+import { createNetnsPair, planNetnsPair, removeNetnsPair } from './lib/netns-pair.ts';
 
 const repo = path.resolve(import.meta.dirname, '..');
 const cli = path.join(repo, 'bin/baremetal-lb');
-const serviceCount = Math.min(20_000, Number(process.argv[2] ?? 10_000));
-const rawWrites = 3000;
+const args = benchArgs();
+const serviceCount = Math.min(20_000, Number(args.rest[0] ?? (args.quick ? 1500 : 10_000)));
+const unservedClass = 'bench.example/unserved';
 const concurrency = 16;
 const deadlineMs = 300_000;
 const namespace = 'baremetal-lb-system';
 
-function spawnCli(args: string[], onLine: (line: string) => void): ChildProcess {
-  const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+function spawnCli(args: string[], onLine: (line: string) => void, command: string[] = [cli]): ChildProcess {
+  const child = spawn(command[0]!, [...command.slice(1), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let buffer = '';
   child.stdout!.on('data', (chunk: Buffer) => {
     buffer += chunk.toString();
@@ -31,12 +56,33 @@ function spawnCli(args: string[], onLine: (line: string) => void): ChildProcess 
   return child;
 }
 
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
+/** SIGTERM, then SIGKILL if the process has not exited after `graceMs`. */
+function stop(child: ChildProcess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    child.once('exit', () => resolve());
+    const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
     child.kill('SIGTERM');
   });
+}
+
+/**
+ * Waits until the process uses under 10 % of a CPU over a second (its writes done), at most
+ * `timeoutMs`; returns the seconds waited and whether it settled.
+ */
+async function settle(pid: number | undefined, timeoutMs: number): Promise<{ s: number; settled: boolean }> {
+  const start = performance.now();
+  let last = cpuSeconds(pid);
+  while (performance.now() - start < timeoutMs) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const now = cpuSeconds(pid);
+    if (now - last < 0.1) return { s: (performance.now() - start) / 1000, settled: true };
+    last = now;
+  }
+  return { s: timeoutMs / 1000, settled: false };
 }
 
 function waitForLine(lines: string[], pattern: RegExp, timeoutMs: number): Promise<string> {
@@ -61,6 +107,20 @@ async function inParallel(count: number, work: (i: number) => Promise<unknown>):
   );
 }
 
+// The CLI wrapper execs node, so the child's PID is the node process.
+function rssMb(pid: number | undefined): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+  if (!kb) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  return Number(kb) / 1024;
+}
+
+/** User plus system CPU seconds a process has used so far (/proc/PID/stat, 100 ticks a second). */
+function cpuSeconds(pid: number | undefined): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'controller-bench-'));
 const kubeconfigFile = path.join(dir, 'kubeconfig');
 const serverLines: string[] = [];
@@ -69,18 +129,39 @@ const server = spawnCli(
   (l) => void serverLines.push(l),
 );
 const children: ChildProcess[] = [server];
+// A runner's timeout or ^C must not leave the API server and controllers behind.
+for (const signal of ['SIGTERM', 'SIGINT'] as const)
+  process.once(signal, () => {
+    for (const child of children) child.kill('SIGKILL');
+    void fs.rm(dir, { recursive: true, force: true }).finally(() => process.exit(1));
+  });
+const pair = planNetnsPair(`cbench${process.pid}`);
 try {
   await waitForLine(serverLines, /^http:\/\//, 20_000);
-  const kc = new KubeConfig();
-  kc.loadFromFile(kubeconfigFile);
+  const kc = loadKubeConfig(kubeconfigFile);
   const core = kc.makeApiClient(CoreV1Api);
 
-  // Raw write rate: ConfigMap creates, same client, same concurrency.
+  // Raw write rate: the same Service creates the measured phase makes, but of a class no controller
+  // serves, before any controller runs; removed again so both phases start from the same store size.
+  const serviceBody = (name: string, loadBalancerClass?: string) => ({
+    metadata: { name },
+    spec: {
+      type: 'LoadBalancer',
+      allocateLoadBalancerNodePorts: false,
+      ipFamilies: ['IPv6'],
+      ipFamilyPolicy: 'SingleStack',
+      ports: [{ port: 80 }],
+      ...(loadBalancerClass ? { loadBalancerClass } : {}),
+    },
+  });
   const rawStart = performance.now();
-  await inParallel(rawWrites, (i) =>
-    core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: `raw-${i}` } } }),
+  await inParallel(serviceCount, (i) =>
+    core.createNamespacedService({ namespace: 'default', body: serviceBody(`raw-${i}`, unservedClass) }),
   );
-  const rawPerSecond = rawWrites / ((performance.now() - rawStart) / 1000);
+  const rawPerSecond = serviceCount / ((performance.now() - rawStart) / 1000);
+  await inParallel(serviceCount, (i) =>
+    core.deleteNamespacedService({ namespace: 'default', name: `raw-${i}` }),
+  );
 
   await core.createNamespace({ body: { metadata: { name: namespace } } });
   // IPv6 so one pool holds 10k addresses inside the documentation prefix.
@@ -102,6 +183,7 @@ try {
   const first = startController(firstLines);
   children.push(first);
   await waitForLine(firstLines, /"caught up"/, 30_000);
+  const controllerIdleRssMb = rssMb(first.pid);
 
   // Count assigned Services from a watch, as `kubectl get svc -w` would see them.
   const assigned = new Map<string, string>();
@@ -116,22 +198,11 @@ try {
   informer.on('update', note);
   await informer.start();
 
+  const cpuBefore = { server: cpuSeconds(server.pid), controller: cpuSeconds(first.pid) };
   const start = performance.now();
   let createdAt = 0;
   const creating = inParallel(serviceCount, (i) =>
-    core.createNamespacedService({
-      namespace: 'default',
-      body: {
-        metadata: { name: `svc-${i}` },
-        spec: {
-          type: 'LoadBalancer',
-          allocateLoadBalancerNodePorts: false,
-          ipFamilies: ['IPv6'],
-          ipFamilyPolicy: 'SingleStack',
-          ports: [{ port: 80 }],
-        },
-      },
-    }),
+    core.createNamespacedService({ namespace: 'default', body: serviceBody(`svc-${i}`) }),
   ).then(() => {
     createdAt = performance.now();
   });
@@ -139,9 +210,17 @@ try {
   while (assigned.size < serviceCount && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   await creating;
   const allAssignedMs = performance.now() - start;
+  const e2eCpu = {
+    apiserverSeconds: round(cpuSeconds(server.pid) - cpuBefore.server, 2),
+    controllerSeconds: round(cpuSeconds(first.pid) - cpuBefore.controller, 2),
+  };
   const e2ePerSecond = assigned.size / (allAssignedMs / 1000);
   const before = new Map(assigned);
   await informer.stop();
+  const controllerAssignedRssMb = rssMb(first.pid);
+  // The pool annotations and Events follow the status: measure once they are written too.
+  const controllerSettle = await settle(first.pid, 30_000);
+  const controllerRssMb = rssMb(first.pid);
 
   // Restart with everything assigned: a fresh process takes the released Lease, rebuilds, checks all.
   await stop(first);
@@ -149,31 +228,169 @@ try {
   const restartStart = performance.now();
   const second = startController(secondLines);
   children.push(second);
-  await waitForLine(secondLines, /"caught up"/, 120_000);
+  const caughtUp = await waitForLine(secondLines, /"caught up"/, 120_000);
   const restartMs = performance.now() - restartStart;
+  // How the restart splits: process start, lists and Lease until the allocator is rebuilt, then
+  // the re-check of every Service (the "caught up" line's ms).
+  const restartRecheckMs = Number(/"ms":(\d+)/.exec(caughtUp)?.[1]);
   const after = await core.listNamespacedService({ namespace: 'default' });
   const moved = after.items.filter(
     (s) => before.get(s.metadata!.name!) !== s.status?.loadBalancer?.ingress?.[0]?.ip,
   );
 
-  console.log(
-    JSON.stringify(
-      {
-        services: serviceCount,
-        assigned: before.size,
-        rawWritesPerSecond: Math.round(rawPerSecond),
-        createSeconds: Number(((createdAt - start) / 1000).toFixed(2)),
-        allAssignedSeconds: Number((allAssignedMs / 1000).toFixed(2)),
-        servicesAssignedPerSecond: Math.round(e2ePerSecond),
-        ratioToRawWriteRate: Number((e2ePerSecond / rawPerSecond).toFixed(3)),
-        restartToCaughtUpSeconds: Number((restartMs / 1000).toFixed(2)),
-        addressesMovedByRestart: moved.length,
-      },
-      null,
-      2,
+  // One speaker, in a namespace of its own, that must announce every Service: each needs a serving
+  // endpoint on its node, so the EndpointSlices come first, then the speaker.
+  await createNetnsPair(pair);
+  const node: LabHost = { ...pair.node, name: 'bench-node', interface: pair.ifname, switchPort: '' };
+  const apiPort = new URL(kc.getCurrentCluster()!.server).port;
+  const socket = path.join(dir, 'api.sock');
+  // Both relays are processes of their own: the speaker opens a connection per write in flight, and
+  // their file descriptors must not count against this process's.
+  const relayLines: string[] = [];
+  const relayScript = path.join(repo, 'lab/socket-relay.ts');
+  children.push(
+    spawnCli(
+      ['--listen', `unix:${socket}`, '--connect', `127.0.0.1:${apiPort}`],
+      (l) => void relayLines.push(l),
+      [process.execPath, relayScript],
     ),
   );
+  await waitForLine(relayLines, /^relay unix:/, 20_000);
+  children.push(
+    spawnCli(
+      ['--listen', `127.0.0.1:${apiPort}`, '--connect', `unix:${socket}`],
+      (l) => void relayLines.push(l),
+      ['ip', 'netns', 'exec', node.netns, process.execPath, relayScript],
+    ),
+  );
+  await waitForLine(relayLines, /^relay 127/, 20_000);
+  const now = new Date();
+  const nodeBody = nodeObject(node);
+  const createdNode = await core.createNode({ body: nodeBody });
+  await core.replaceNodeStatus({
+    name: node.name,
+    body: { ...createdNode, ...nodeReadyStatus(node, now) } as unknown as V1Node,
+  });
+  const pod = await core.createNamespacedPod({ namespace, body: speakerPodObject(node) });
+  await core.replaceNamespacedPodStatus({
+    namespace,
+    name: pod.metadata!.name!,
+    body: { ...pod, ...speakerPodRunningStatus(node, now) } as unknown as V1Pod,
+  });
+  const discovery = kc.makeApiClient(DiscoveryV1Api);
+  await inParallel(serviceCount, (i) =>
+    discovery.createNamespacedEndpointSlice({
+      namespace: 'default',
+      body: endpointSliceObject({
+        namespace: 'default',
+        service: `svc-${i}`,
+        family: 6,
+        ports: [{ name: '', port: 80 }],
+        endpoints: [{ node, ready: true }],
+      }),
+    }),
+  );
+  let announcing = 0;
+  const speakerStart = performance.now();
+  const speaker = spawnCli(
+    [
+      path.join(repo, 'bin/main.ts'),
+      'speaker',
+      '--node-name',
+      node.name,
+      '--kubeconfig',
+      kubeconfigFile,
+      '--namespace',
+      namespace,
+      '--no-failure-detector',
+      '--metrics-addr',
+      '127.0.0.1:0',
+      '--log-level',
+      'info',
+    ],
+    (l) => {
+      if (l.includes('"msg":"announcing"')) announcing++;
+    },
+    ['ip', 'netns', 'exec', node.netns, process.execPath, '--disable-warning=ExperimentalWarning'],
+  );
+  children.push(speaker);
+  const speakerDeadline = Date.now() + deadlineMs;
+  while (announcing < serviceCount && Date.now() < speakerDeadline && speaker.exitCode === null)
+    await new Promise((r) => setTimeout(r, 50));
+  const speakerCaughtUpS = (performance.now() - speakerStart) / 1000;
+  // `ip netns exec` execs the command, so the child's PID is the speaker's node process.
+  const speakerAnnouncedRssMb = rssMb(speaker.pid);
+  // Announcing is followed by an annotation write per Service: measure once those are done, if ever.
+  const speakerSettle = await settle(speaker.pid, args.quick ? 10_000 : 30_000);
+  const speakerRssMb = rssMb(speaker.pid);
+
+  const ratio = e2ePerSecond / rawPerSecond;
+  const restartS = restartMs / 1000;
+  report(args, {
+    bench: 'controller-e2e',
+    quick: args.quick,
+    figures: {
+      e2e_10k_ratio: {
+        value: round(ratio),
+        unit: 'ratio',
+        reference: `raw API write rate, same run: ${Math.round(rawPerSecond)} Service creates/s (same client, concurrency ${concurrency}, same Service body with a loadBalancerClass no controller serves, before the controller started); e2e ${Math.round(e2ePerSecond)} Services/s to EXTERNAL-IP`,
+        samples: serviceCount,
+        target: '≥ 0.8',
+        met: ratio >= 0.8 && before.size === serviceCount,
+        ...(before.size < serviceCount
+          ? { note: `only ${before.size} of ${serviceCount} assigned in time` }
+          : {}),
+      },
+      restart_ready_s: {
+        value: round(restartS, 2),
+        unit: 's',
+        reference: `fresh controller process start until its "caught up" log line, ${serviceCount} Services assigned`,
+        target: '≤ 2 s with 0 IPs changed',
+        met: restartS <= 2 && moved.length === 0,
+      },
+      restart_ips_changed: {
+        value: moved.length,
+        unit: 'count',
+        reference: `Services whose ingress IP differs after the restart, of ${serviceCount}`,
+        target: '0',
+        met: moved.length === 0,
+      },
+      controller_rss_mb_10k: {
+        value: round(controllerRssMb, 1),
+        unit: 'MB',
+        reference: `VmRSS of the controller's node process after all ${serviceCount} Services were assigned and its CPU settled (${round(controllerSettle.s, 1)} s later${controllerSettle.settled ? '' : ', did not settle'}); at the moment all were assigned: ${round(controllerAssignedRssMb, 1)} MB; idle before any Service: ${round(controllerIdleRssMb, 1)} MB`,
+        samples: serviceCount,
+        target: '≤ 200 MB',
+        met: controllerRssMb <= 200,
+      },
+      speaker_rss_mb_10k: {
+        value: round(speakerRssMb, 1),
+        unit: 'MB',
+        reference: `VmRSS of one speaker's node process (own network namespace, layer2 pool) ${round(speakerSettle.s, 1)} s after it announced ${announcing} of ${serviceCount} Services${speakerSettle.settled ? ' and its CPU settled' : ' (still busy: did not settle)'}; at the moment all were announced: ${round(speakerAnnouncedRssMb, 1)} MB`,
+        samples: serviceCount,
+        target: '≤ 120 MB',
+        met: speakerRssMb <= 120 && announcing >= serviceCount && speakerSettle.settled,
+        ...(announcing < serviceCount
+          ? { note: `only ${announcing} of ${serviceCount} announced in time` }
+          : {}),
+      },
+    },
+    details: {
+      services: serviceCount,
+      assigned: before.size,
+      rawWritesPerSecond: Math.round(rawPerSecond),
+      createSeconds: round((createdAt - start) / 1000, 2),
+      allAssignedSeconds: round(allAssignedMs / 1000, 2),
+      servicesAssignedPerSecond: Math.round(e2ePerSecond),
+      e2eCpu,
+      restartRecheckMs,
+      controllerIdleRssMb: round(controllerIdleRssMb, 1),
+      speakerAnnounced: announcing,
+      speakerCaughtUpSeconds: round(speakerCaughtUpS, 2),
+    },
+  });
 } finally {
   for (const child of children.reverse()) await stop(child);
+  await removeNetnsPair(pair);
   await fs.rm(dir, { recursive: true, force: true });
 }
