@@ -35,6 +35,7 @@ import {
   serviceKey,
   splitKey,
 } from '../common/service-fields.ts';
+import { WorkQueue } from '../common/work-queue.ts';
 import { Allocator } from './allocator/allocator.ts';
 import { serviceRequestFrom } from './allocator/service-request.ts';
 import { configFingerprint, problemObject } from './config-objects.ts';
@@ -42,7 +43,6 @@ import { registerAllocatorMetrics } from './metrics.ts';
 import { poolStatuses, sameStatus } from './pool-status.ts';
 import { type Outcome, planService, type ServicePlan } from './service-plan.ts';
 import { rebuildEntries } from './services.ts';
-import { WorkQueue } from './work-queue.ts';
 
 export interface ControllerOptions {
   readonly kubeConfig: KubeConfig;

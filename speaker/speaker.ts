@@ -13,6 +13,7 @@ import { EventRecorder } from '../common/kube/event-recorder.ts';
 import { type HealthServer, startHealthServer } from '../common/observability/health-server.ts';
 import type { Logger } from '../common/observability/logger.ts';
 import { splitKey } from '../common/service-fields.ts';
+import { WorkQueue } from '../common/work-queue.ts';
 import {
   type AnnouncementPlan,
   diffLed,
@@ -98,6 +99,8 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
   let running: Promise<void> | undefined;
   let again = false;
   let scheduled = false;
+  let pendingRun: NodeJS.Timeout | undefined;
+  let lastRun = { end: 0, took: 0 };
 
   let interfaces = await chooseInterfaces(options);
   if (interfaces.length === 0) logger.warn({}, 'no interface to answer on; check --interfaces');
@@ -161,29 +164,40 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
     transport.setPeers(peers);
   }
 
+  // A plan covers every Service, so its cost grows with them. After a run of T ms the next waits
+  // until T ms have passed: a burst of changes (thousands of Service updates at 10k Services) then
+  // costs at most half a core, each run takes in everything that arrived meanwhile, and a small
+  // cluster, whose runs take a millisecond, reacts at once.
   function schedule(): void {
     if (stopped || scheduled) return;
     scheduled = true;
-    setImmediate(() => {
-      scheduled = false;
-      if (running) {
-        again = true;
-        return;
-      }
-      running = reconcile()
-        .catch((error: Error) => {
-          clientMetrics.updateErrors.inc();
-          logger.error({ err: error.message }, 'applying the announcement plan failed; retrying');
-          setTimeout(schedule, backoff.initialMs);
-        })
-        .finally(() => {
-          running = undefined;
-          if (again) {
-            again = false;
-            schedule();
-          }
-        });
-    });
+    const wait = lastRun.end + lastRun.took - performance.now();
+    pendingRun = setTimeout(run, Math.max(0, wait));
+  }
+
+  function run(): void {
+    scheduled = false;
+    pendingRun = undefined;
+    if (running) {
+      again = true;
+      return;
+    }
+    const started = performance.now();
+    running = reconcile()
+      .catch((error: Error) => {
+        clientMetrics.updateErrors.inc();
+        logger.error({ err: error.message }, 'applying the announcement plan failed; retrying');
+        setTimeout(schedule, backoff.initialMs);
+      })
+      .finally(() => {
+        const end = performance.now();
+        lastRun = { end, took: end - started };
+        running = undefined;
+        if (again) {
+          again = false;
+          schedule();
+        }
+      });
   }
 
   let settleTimer: NodeJS.Timeout | undefined;
@@ -198,7 +212,17 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
 
   const ledServices = new Set<string>();
   const warned = new Map<string, string>();
-  const patching = new Set<string>();
+  // The leader's annotations, written a few at a time: taking over thousands of Services at once
+  // must not open thousands of requests. Each write uses the Service's latest plan.
+  const annotationPlans = new Map<string, ServicePlan>();
+  const annotationWrites = new WorkQueue({
+    handler: writeAnnotations,
+    concurrency: 8,
+    backoff,
+    onError: (key, error) =>
+      logger.warn({ service: key, err: describeApiError(error) }, 'could not annotate the service'),
+  });
+  annotationWrites.start();
   const announcedLabels = new Map<string, { service: string; ip: string }>();
 
   async function reconcile(): Promise<void> {
@@ -224,9 +248,11 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
     await applyLed(plan);
     for (const service of plan.services) {
       report(service);
-      void writeAnnotations(service);
+      annotationPlans.set(service.key, service);
+      if (annotationPatch(service)) annotationWrites.add(service.key);
     }
     const planned = new Set(plan.services.map((s) => s.key));
+    for (const key of annotationPlans.keys()) if (!planned.has(key)) annotationPlans.delete(key);
     for (const key of [...ledServices, ...warned.keys()]) {
       if (planned.has(key)) continue;
       ledServices.delete(key); // gone: a Service of that name announced later gets its Event again
@@ -292,24 +318,23 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
     }
   }
 
-  async function writeAnnotations(service: ServicePlan): Promise<void> {
+  function annotationPatch(service: ServicePlan) {
     const { namespace: ns, name } = splitKey(service.key);
-    const current = services.get(name, ns)?.metadata?.annotations;
-    const patch = announcementAnnotations(service, self, current);
-    if (!patch || patching.has(service.key)) return;
-    patching.add(service.key);
+    return announcementAnnotations(service, self, services.get(name, ns)?.metadata?.annotations);
+  }
+
+  async function writeAnnotations(key: string): Promise<void> {
+    const service = annotationPlans.get(key);
+    const patch = service && annotationPatch(service);
+    if (!patch) return;
+    const { namespace: ns, name } = splitKey(key);
     try {
       await core.patchNamespacedService(
         { name, namespace: ns, body: { metadata: { annotations: patch } } },
         mergePatch,
       );
     } catch (error) {
-      if (!isNotFound(error)) {
-        logger.warn({ service: service.key, err: describeApiError(error) }, 'could not annotate the service');
-        setTimeout(schedule, backoff.initialMs);
-      }
-    } finally {
-      patching.delete(service.key);
+      if (!isNotFound(error)) throw error; // the queue retries with backoff
     }
   }
 
@@ -361,6 +386,8 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
     clearTimeout(settleTimer);
     clearInterval(rescanTimer);
     clearInterval(refreshTimer);
+    clearTimeout(pendingRun);
+    annotationWrites.stop();
   };
   const ready = () => cluster.synced() && cluster.config() !== undefined;
   let health: HealthServer | undefined;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { WorkQueue } from '../../../controller/work-queue.ts';
+import { WorkQueue } from '../../../common/work-queue.ts';
 
 const backoff = { initialMs: 1, maxMs: 5, jitter: 0 };
 

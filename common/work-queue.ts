@@ -3,7 +3,7 @@
 // comes back after a capped exponential backoff. Handlers re-read current state (level-based), so
 // running a key late or twice is harmless.
 
-import { type BackoffPolicy, backoffDelay } from '../common/kube/backoff.ts';
+import { type BackoffPolicy, backoffDelay } from './kube/backoff.ts';
 
 export interface WorkQueueOptions {
   readonly handler: (key: string) => Promise<void>;
