@@ -26,6 +26,8 @@ export interface EventRecorderOptions {
   /** Recent Events remembered for aggregation; default 4096. */
   readonly remember?: number;
   readonly now?: () => Date;
+  /** Event writes in flight at once, the rest wait their turn; default 8. */
+  readonly concurrency?: number;
   /** Tries per Event when the API server fails (5xx, 409, 429, no connection); default 6. */
   readonly attempts?: number;
   readonly backoff?: BackoffPolicy;
@@ -51,6 +53,9 @@ export class EventRecorder {
   /** Per aggregation key, the write in flight, so a repeat patches the Event its predecessor made. */
   private readonly inFlight = new Map<string, Promise<void>>();
   private sequence = 0;
+  // A burst (a speaker taking over 10k Services) must not become 10k requests in flight at once.
+  private writing = 0;
+  private readonly queued: (() => void)[] = [];
 
   constructor(options: EventRecorderOptions) {
     this.options = options;
@@ -78,7 +83,7 @@ export class EventRecorder {
     const attempts = this.options.attempts ?? 6;
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.writeOnce(key, input);
+        await this.inTurn(() => this.writeOnce(key, input));
         return;
       } catch (error) {
         if (attempt + 1 < attempts && retriable(error)) {
@@ -96,6 +101,22 @@ export class EventRecorder {
         );
         return;
       }
+    }
+  }
+
+  private async inTurn<T>(write: () => Promise<T>): Promise<T> {
+    // A finishing write hands its turn straight to the next one, so `writing` never overshoots.
+    if (this.writing >= (this.options.concurrency ?? 8)) {
+      await new Promise<void>((resolve) => this.queued.push(resolve));
+    } else {
+      this.writing++;
+    }
+    try {
+      return await write();
+    } finally {
+      const next = this.queued.shift();
+      if (next) next();
+      else this.writing--;
     }
   }
 

@@ -1,0 +1,42 @@
+// The recorder bounds its writes in flight: a burst of distinct Events queues instead of opening a
+// request each, and every queued Event is still written.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { CoreV1Api } from '@kubernetes/client-node';
+import { EventRecorder } from '../../../common/kube/event-recorder.ts';
+import { createLogger } from '../../../common/observability/logger.ts';
+
+function slowCore() {
+  const state = { inFlight: 0, most: 0, created: [] as string[] };
+  const core = {
+    async createNamespacedEvent({ body }: { body: { metadata: { name: string } } }) {
+      state.inFlight++;
+      state.most = Math.max(state.most, state.inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      state.inFlight--;
+      state.created.push(body.metadata.name);
+      return body;
+    },
+  } as unknown as CoreV1Api;
+  return { core, state };
+}
+
+for (const concurrency of [1, 3, 8]) {
+  test(`a burst of 50 distinct Events keeps at most ${concurrency} writes in flight and writes all`, async () => {
+    const { core, state } = slowCore();
+    const logger = createLogger({ component: 'test', level: 'silent' });
+    const recorder = new EventRecorder({ core, component: 'test', logger, concurrency });
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        recorder.record(
+          { kind: 'Service', apiVersion: 'v1', name: `svc-${i}`, namespace: 'default' },
+          'Normal',
+          'nodeAssigned',
+          'announcing from node node-1',
+        ),
+      ),
+    );
+    assert.equal(state.created.length, 50);
+    assert.equal(state.most, concurrency);
+  });
+}
