@@ -14,7 +14,7 @@ import {
   type V1Namespace,
   type V1Service,
 } from '@kubernetes/client-node';
-import { Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { describeApiError } from '../common/kube/api-errors.ts';
 import type { BackoffPolicy } from '../common/kube/backoff.ts';
 import { createKubeClientMetrics } from '../common/kube/client-metrics.ts';
@@ -96,6 +96,9 @@ export async function startController(options: ControllerOptions): Promise<Contr
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const custom = kubeConfig.makeApiClient(CustomObjectsApi);
   const registry = new Registry();
+  // process_resident_memory_bytes, nodejs_heap_size_used_bytes, event-loop lag, GC: what an operator
+  // looks at first when a component grows or stalls.
+  collectDefaultMetrics({ register: registry });
   const clientMetrics = createKubeClientMetrics(registry);
   const backoff = options.backoff ?? { initialMs: 200, maxMs: 10_000 };
   const events = new EventRecorder({ core, component: 'metallb-controller', host: options.identity, logger });

@@ -4,7 +4,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { CoreV1Api, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { formatIP } from '../common/ip-address.ts';
 import { describeApiError, isNotFound } from '../common/kube/api-errors.ts';
 import type { BackoffPolicy } from '../common/kube/backoff.ts';
@@ -90,6 +90,9 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
   const { kubeConfig, logger, namespace, nodeName: self } = options;
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const registry = new Registry();
+  // process_resident_memory_bytes, nodejs_heap_size_used_bytes, event-loop lag, GC: what an operator
+  // looks at first when a component grows or stalls.
+  collectDefaultMetrics({ register: registry });
   const clientMetrics = createKubeClientMetrics(registry);
   const backoff = options.backoff ?? { initialMs: 200, maxMs: 10_000 };
   const events = new EventRecorder({ core, component: 'metallb-speaker', host: self, logger });

@@ -126,6 +126,7 @@ test('the leader reports what it announces on /metrics and is ready', async () =
     gratuitous.every((x) => x.value > 0),
     `gratuitous frames counted: ${JSON.stringify(gratuitous)}`,
   );
+  assert.match(metrics, /^process_resident_memory_bytes \d+/m, 'process metrics are exported');
   const members = series(metrics, 'baremetal_lb_speaker_failure_detector_members');
   assert.deepEqual(
     members.filter((m) => m.value > 0).map((m) => [m.labels.state, m.value]),
