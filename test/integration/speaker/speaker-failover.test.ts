@@ -15,6 +15,9 @@ let lab: SpeakerLab;
 before(async () => {
   lab = await startSpeakerLab(`spk${process.pid.toString(36)}`, 3);
   for (const node of lab.topology.nodes) lab.startSpeaker(node);
+  // On a loaded machine one speaker can start seconds after the others, and they would rightly
+  // elect among the two they hear: the tests below are about a full group.
+  for (const name of lab.names) await lab.waitReady(name);
 });
 after(async () => {
   await lab?.close();

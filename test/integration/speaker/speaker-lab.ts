@@ -49,6 +49,11 @@ export interface SpeakerLab {
   host(name: string): LabHost;
   startSpeaker(host: LabHost, extraArgs?: string[]): ChildProcess;
   /**
+   * Waits until the node's speaker answers /readyz and its failure detector has heard from every
+   * peer; a speaker that exited or never got there fails with the tail of its log.
+   */
+  waitReady(node: string, timeoutMs?: number): Promise<void>;
+  /**
    * MACs that answered ARP requests for ip, one broadcast request a second for `seconds`: every reply is
    * collected (no early exit on the first), so a second claimant would show.
    */
@@ -172,6 +177,39 @@ export async function startSpeakerLab(prefix: string, nodeCount: number): Promis
         );
         speakers.set(node.name, child);
         return child;
+      },
+      async waitReady(node, timeoutMs = 30_000) {
+        const logFile = path.join(dir, `speaker-${node}.log`);
+        const tail = async () =>
+          (await fs.readFile(logFile, 'utf8').catch(() => '')).split('\n').slice(-15).join('\n');
+        const child = speakers.get(node);
+        const peers = topology.nodes.length - 1;
+        try {
+          await waitFor(
+            `the speaker on ${node} to be ready with ${peers} live peers`,
+            timeoutMs,
+            async () => {
+              if (!child || child.exitCode !== null || child.signalCode !== null) {
+                throw new Error(`the speaker on ${node} is not running`);
+              }
+              const address = /"metricsAddress":"([^"]+)"/.exec(
+                await fs.readFile(logFile, 'utf8').catch(() => ''),
+              )?.[1];
+              if (!address) return undefined;
+              const curl = (route: string) =>
+                inNetns(host(node).netns, 'curl', '-sf', '-m', '1', `http://${address}${route}`).catch(
+                  () => '',
+                );
+              if (!/^ok/.test(await curl('/readyz'))) return undefined;
+              const alive = /^baremetal_lb_speaker_failure_detector_members\{state="alive"\} (\d+)/m.exec(
+                await curl('/metrics'),
+              )?.[1];
+              return Number(alive) >= peers ? true : undefined;
+            },
+          );
+        } catch (error) {
+          throw new Error(`${(error as Error).message}\nlast lines of its log:\n${await tail()}`);
+        }
       },
       async arpingMacs(ip, seconds = 2) {
         let out = '';
