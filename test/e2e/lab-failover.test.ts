@@ -46,6 +46,19 @@ async function soleAnnouncer(): Promise<LabHost> {
   return node;
 }
 
+/**
+ * Right after `lab up` the speakers may still be agreeing who leads: on a busy machine one starts a
+ * second after the others, and the two that hear each other first elect between themselves. Wait
+ * (bounded) until one MAC answers, then hold the lab to exactly one.
+ */
+async function settledAnnouncer(): Promise<LabHost> {
+  await waitUntil(`exactly one MAC to answer ARP for ${vip}`, 15_000, async () => {
+    const macs = await lab.arping(vip);
+    return { ...(macs.length === 1 ? { value: true } : {}), seen: `[${macs.join(', ')}]` };
+  });
+  return soleAnnouncer();
+}
+
 interface ProbeResult {
   at?: number;
   node?: string;
@@ -117,7 +130,7 @@ labTest(
   "4. SIGKILL the announcing node's speaker and unplug it: ARP and curl move to another node",
   async (t) => {
     assert.ok(vip, 'the ingress Service has an IPv4 VIP');
-    firstLeader = await soleAnnouncer();
+    firstLeader = await settledAnnouncer();
     const pid = lab.state.nodes.find((n) => n.name === firstLeader!.name)?.speakerPid;
     assert.ok(pid, `the state file records ${firstLeader.name}'s speaker PID`);
     const probe = await startProbe(firstLeader.name);
