@@ -4,10 +4,17 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { after, before, type TestContext, test } from 'node:test';
+import { after, before } from 'node:test';
 import { unplug } from '../../lab/network/segment.ts';
 import type { LabHost } from '../../lab/network/topology.ts';
-import { assertComponentsWithinRbac, type E2ELab, repoRoot, startLab, waitUntil } from './lab-harness.ts';
+import {
+  assertComponentsWithinRbac,
+  type E2ELab,
+  labTestFor,
+  repoRoot,
+  startLab,
+  waitUntil,
+} from './lab-harness.ts';
 
 let lab: E2ELab;
 let vip = '';
@@ -23,20 +30,7 @@ after(async () => {
   await lab?.down();
 });
 
-let noted = false;
-
-function labTest(name: string, fn: (t: TestContext) => Promise<void>): void {
-  test(name, async (t) => {
-    if (lab.note && !noted) t.diagnostic(lab.note);
-    noted = true;
-    try {
-      await fn(t);
-    } catch (error) {
-      process.stderr.write(`\n"${name}" failed; the lab's logs:\n${await lab.logTail()}\n`);
-      throw error;
-    }
-  });
-}
+const labTest = labTestFor(() => lab);
 
 async function soleAnnouncer(): Promise<LabHost> {
   const macs = await lab.arping(vip);

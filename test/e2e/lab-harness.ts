@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { type TestContext, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, parse as parseYaml, stringify as toYaml } from 'yaml';
 import { formatIP, parseIP } from '../../common/ip-address.ts';
@@ -420,4 +421,26 @@ export async function startLab(tag: string, nodes: number): Promise<E2ELab> {
     down,
   };
   return lab;
+}
+
+/**
+ * `test` for a file's lab: the lab's note once, and the lab's logs when a test fails, so the
+ * failure explains itself. `getLab` is read when the test runs (the lab is made in `before`).
+ */
+export function labTestFor(
+  getLab: () => E2ELab,
+): (name: string, fn: (t: TestContext) => Promise<void>) => void {
+  let noted = false;
+  return (name, fn) =>
+    test(name, async (t) => {
+      const lab = getLab();
+      if (lab.note && !noted) t.diagnostic(lab.note);
+      noted = true;
+      try {
+        await fn(t);
+      } catch (error) {
+        process.stderr.write(`\n"${name}" failed; the lab's logs:\n${await lab.logTail()}\n`);
+        throw error;
+      }
+    });
 }

@@ -2,7 +2,7 @@
 // it, curl reaches that node's ingress, and the Service features (shared IPs, Local traffic
 // policy, pool removal, restarts) behave as in MetalLB. Destructive tests run last.
 import assert from 'node:assert/strict';
-import { after, before, type TestContext, test } from 'node:test';
+import { after, before, type TestContext } from 'node:test';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { restartComponent } from '../../lab/restart-component.ts';
 import {
@@ -10,6 +10,7 @@ import {
   assertComponentsWithinRbac,
   type E2ELab,
   inRanges,
+  labTestFor,
   parseNdiscMac,
   startLab,
   usableIPv4,
@@ -28,21 +29,7 @@ after(async () => {
   await lab?.down();
 });
 
-let noted = false;
-
-/** A test that prints the lab's logs when it fails, so the failure explains itself. */
-function labTest(name: string, fn: (t: TestContext) => Promise<void>): void {
-  test(name, async (t) => {
-    if (lab.note && !noted) t.diagnostic(lab.note);
-    noted = true;
-    try {
-      await fn(t);
-    } catch (error) {
-      process.stderr.write(`\n"${name}" failed; the lab's logs:\n${await lab.logTail()}\n`);
-      throw error;
-    }
-  });
-}
+const labTest = labTestFor(() => lab);
 
 async function ingressIPs(): Promise<{ v4: string; v6: string }> {
   const ips = await lab.waitForIPs(ns, ingressName, 2);
