@@ -7,7 +7,6 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   type KubeConfig,
-  type KubernetesListObject,
   type KubernetesObject,
   PatchStrategy,
   setHeaderOptions,
@@ -20,9 +19,9 @@ import type { BackoffPolicy } from '../common/kube/backoff.ts';
 import { createKubeClientMetrics } from '../common/kube/client-metrics.ts';
 import type { EventSubject } from '../common/kube/event-aggregation.ts';
 import { EventRecorder } from '../common/kube/event-recorder.ts';
+import { informerFactory } from '../common/kube/informer-factory.ts';
 import { LeaseElection, type LeaseTimings } from '../common/kube/lease-election.ts';
 import { poolConfigSource } from '../common/kube/pool-config-source.ts';
-import { ResilientInformer } from '../common/kube/resilient-informer.ts';
 import { writeWithConflictRetry } from '../common/kube/status-writer.ts';
 import { startHealthServer } from '../common/observability/health-server.ts';
 import type { Logger } from '../common/observability/logger.ts';
@@ -103,11 +102,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
   const backoff = options.backoff ?? { initialMs: 200, maxMs: 10_000 };
   const events = new EventRecorder({ core, component: 'metallb-controller', host: options.identity, logger });
 
-  const informer = <T extends KubernetesObject>(
-    name: string,
-    path: string,
-    list: () => Promise<KubernetesListObject<T>>,
-  ) => new ResilientInformer<T>({ name, kubeConfig, path, list, logger, backoff });
+  const informer = informerFactory({ kubeConfig, logger, backoff });
   const services = informer<V1Service>('services', '/api/v1/services', () =>
     core.listServiceForAllNamespaces(),
   );
