@@ -2,7 +2,15 @@
 // changed for leaseDuration by the local clock (remote clocks are never compared), an empty holder
 // is free to take, and a release leaves an empty holder so the next candidate need not wait.
 
-import type { V1LeaseSpec } from '@kubernetes/client-node';
+import { type V1LeaseSpec, V1MicroTime } from '@kubernetes/client-node';
+
+/**
+ * acquireTime and renewTime are MicroTime: kube-apiserver refuses (400) any other form than six
+ * fractional digits, and a plain Date serialises with three.
+ */
+function microTime(at: Date): V1MicroTime {
+  return new V1MicroTime(at.getTime());
+}
 
 export type LeaseAction = 'acquire' | 'renew' | 'wait';
 
@@ -49,14 +57,14 @@ export function nextLeaseSpec(
   leaseDurationSeconds: number,
   now: Date,
 ): V1LeaseSpec {
-  if (action === 'renew' && current) return { ...current, leaseDurationSeconds, renewTime: now };
+  if (action === 'renew' && current) return { ...current, leaseDurationSeconds, renewTime: microTime(now) };
   const transitions = current?.leaseTransitions ?? 0;
   const changed = (current?.holderIdentity ?? '') !== identity && current !== undefined;
   return {
     holderIdentity: identity,
     leaseDurationSeconds,
-    acquireTime: now,
-    renewTime: now,
+    acquireTime: microTime(now),
+    renewTime: microTime(now),
     leaseTransitions: changed ? transitions + 1 : transitions,
   };
 }
@@ -66,8 +74,8 @@ export function releasedLeaseSpec(current: V1LeaseSpec | undefined, now: Date): 
   return {
     holderIdentity: '',
     leaseDurationSeconds: 1,
-    acquireTime: now,
-    renewTime: now,
+    acquireTime: microTime(now),
+    renewTime: microTime(now),
     leaseTransitions: current?.leaseTransitions ?? 0,
   };
 }

@@ -45,7 +45,18 @@ test('acquiring from another holder counts a transition; renewing keeps acquireT
   assert.equal(fresh.leaseTransitions, 0);
   const renewed = nextLeaseSpec({ ...held, acquireTime: new Date(500) }, 'renew', 'a', 15, now);
   assert.deepEqual(renewed.acquireTime, new Date(500));
-  assert.deepEqual(renewed.renewTime, now);
+  assert.equal(renewed.renewTime?.getTime(), now.getTime());
+});
+
+test('times are written as MicroTime, with the six fractional digits kube-apiserver requires', () => {
+  const spec = nextLeaseSpec(undefined, 'acquire', 'b', 15, new Date('2026-12-02T19:13:14.206Z'));
+  const written = JSON.parse(JSON.stringify(spec));
+  assert.equal(written.acquireTime, '2026-12-02T19:13:14.206000Z');
+  assert.equal(written.renewTime, '2026-12-02T19:13:14.206000Z');
+  const renewed = JSON.parse(JSON.stringify(nextLeaseSpec(spec, 'renew', 'b', 15, new Date(9000))));
+  assert.equal(renewed.renewTime, '1970-01-01T00:00:09.000000Z');
+  const released = JSON.parse(JSON.stringify(releasedLeaseSpec(spec, new Date(9000))));
+  assert.equal(released.renewTime, '1970-01-01T00:00:09.000000Z');
 });
 
 test('release empties the holder and keeps the transitions', () => {
