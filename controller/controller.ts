@@ -14,6 +14,7 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { formatIP } from '../common/ip-address.ts';
 import { describeApiError } from '../common/kube/api-errors.ts';
 import type { BackoffPolicy } from '../common/kube/backoff.ts';
 import { createKubeClientMetrics } from '../common/kube/client-metrics.ts';
@@ -170,7 +171,8 @@ export async function startController(options: ControllerOptions): Promise<Contr
     }
     let outcome: Outcome;
     if (!isLoadBalancer(service)) {
-      outcome = { kind: 'released', reason: 'the Service is no longer of type LoadBalancer' };
+      const held = (active.assignmentOf(key) ?? []).map((a) => formatIP(a.ip));
+      outcome = { kind: 'released', reason: 'the Service is no longer of type LoadBalancer', ips: held };
       if (active.release(key)) schedulePoolStatus();
     } else {
       const parsed = serviceRequestFrom(service, namespaceLabels(ns));

@@ -11,8 +11,12 @@ import { sameAddressList } from './services.ts';
 export type Outcome =
   | { readonly kind: 'assigned'; readonly ips: readonly AssignedIP[] }
   | { readonly kind: 'failed'; readonly reason: string }
-  /** Not (or no longer) a LoadBalancer Service: whatever it holds goes. */
-  | { readonly kind: 'released'; readonly reason: string };
+  /**
+   * Not (or no longer) a LoadBalancer Service: whatever it holds goes. `ips` are the addresses the
+   * allocator held for it: kube-apiserver empties the status itself when the type changes, so the
+   * status alone would not say what was taken away.
+   */
+  | { readonly kind: 'released'; readonly reason: string; readonly ips: readonly string[] };
 
 export interface PlannedEvent {
   readonly type: EventType;
@@ -38,13 +42,14 @@ export function planService(service: V1Service, outcome: Outcome, clearReason?: 
   const events: PlannedEvent[] = [];
   const wanted = outcome.kind === 'assigned' ? outcome.ips.map((a) => formatIP(a.ip)) : [];
   const changed = !sameAddressList(current, wanted);
-  if (changed && current.length > 0) {
+  const cleared = current.length > 0 || outcome.kind !== 'released' ? current : outcome.ips;
+  if ((changed || cleared !== current) && cleared.length > 0) {
     const why =
       clearReason ?? (outcome.kind === 'assigned' ? 'the Service asks for other addresses' : outcome.reason);
     events.push({
       type: 'Normal',
       reason: 'ClearAssignment',
-      message: `Cleared IP ${JSON.stringify(current)} of "${serviceKey(service)}": ${why}`,
+      message: `Cleared IP ${JSON.stringify(cleared)} of "${serviceKey(service)}": ${why}`,
     });
   }
   if (outcome.kind === 'failed') {

@@ -76,15 +76,23 @@ test('plans: status, annotation and Events for each situation', () => {
     {
       name: 'no longer LoadBalancer',
       svc: service(['192.0.2.1'], 'default'),
-      outcome: { kind: 'released', reason: 'not LoadBalancer' },
+      outcome: { kind: 'released', reason: 'not LoadBalancer', ips: ['192.0.2.1'] },
       ingress: [],
+      pool: null,
+      events: ['ClearAssignment'],
+    },
+    {
+      // kube-apiserver empties the status when the type changes; the allocator still held the address.
+      name: 'no longer LoadBalancer, status already emptied by the API server',
+      svc: service([], 'default'),
+      outcome: { kind: 'released', reason: 'not LoadBalancer', ips: ['192.0.2.1'] },
       pool: null,
       events: ['ClearAssignment'],
     },
     {
       name: 'released with nothing held',
       svc: service([]),
-      outcome: { kind: 'released', reason: 'x' },
+      outcome: { kind: 'released', reason: 'x', ips: [] },
       events: [],
     },
   ];
