@@ -17,9 +17,10 @@ export function applyPatch(
   patch: unknown,
 ): unknown {
   if (patchType === 'strategic' && type.custom) {
+    // kube-apiserver's words: custom resources take every patch type but the strategic one.
     throw new ApiError(
       'UnsupportedMediaType',
-      'strategic merge patch is not supported for custom resources: use application/merge-patch+json',
+      'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
     );
   }
   if (
@@ -36,6 +37,11 @@ export function applyPatch(
     if (patchType === 'merge') return jsonMergePatch(current, patch);
     return strategicMergePatch(current, patch, type.kind);
   } catch (error) {
+    // kube-apiserver answers a JSON patch that cannot apply (a failed "test", a missing path) with a
+    // generic 422 that names neither the operation nor the path: so does this server.
+    if (error instanceof PatchError && patchType === 'json') {
+      throw new ApiError('Invalid', 'the server rejected our request due to an error in our request', {});
+    }
     if (error instanceof PatchError) {
       throw new ApiError('Invalid', `the patch could not be applied: ${error.message}`, {
         name: current.metadata.name,

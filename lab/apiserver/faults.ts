@@ -29,7 +29,12 @@ export class Faults implements FaultControls {
   readonly watches = new Set<ServerResponse>();
 
   dropWatches(): void {
-    for (const watch of this.watches) watch.socket?.resetAndDestroy();
+    // A TCP reset where the socket is plain TCP; a TLS socket can only be destroyed.
+    for (const watch of this.watches) {
+      const socket = watch.socket;
+      if (socket && 'encrypted' in socket) socket.destroy();
+      else socket?.resetAndDestroy();
+    }
     this.watches.clear();
   }
 

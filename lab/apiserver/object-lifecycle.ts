@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { pruneUnknownFields } from './builtin-fields.ts';
 import { establishedStatus, prepareCrd, typesFromCrd } from './crd-registry.ts';
 import { eventFromCore, eventToCore } from './event-conversion.ts';
+import { microTimeError } from './micro-time.ts';
 import { isRecord, jsonEqual, type KObject, timestamp } from './object-model.ts';
 import type { ObjectStore } from './object-store.ts';
 import { apiVersionOf, type ResourceRegistry, type ResourceType } from './resource-registry.ts';
@@ -26,6 +27,11 @@ export interface WriteOptions {
   dryRun: boolean;
   /** fieldValidation=Strict: fields a custom resource schema does not declare are an error, not pruned. */
   strictFields?: boolean;
+  /**
+   * fieldValidation=Warn (kube-apiserver's default when the parameter is absent): pruned fields are
+   * reported here, for the response's Warning headers. Absent for Ignore: pruned silently.
+   */
+  warnings?: string[];
 }
 
 export interface DeleteOptions {
@@ -151,6 +157,7 @@ export class ObjectLifecycle {
         if (old.status === undefined) delete next.status;
         else next.status = structuredClone(old.status);
       }
+      if (type.storeKey === 'services') dropLoadBalancerStatus(next);
       const keep = [
         'uid',
         'creationTimestamp',
@@ -375,6 +382,7 @@ export class ObjectLifecycle {
     if (!type.custom) {
       const unknown = pruneUnknownFields(type.group, type.kind, object);
       if (options.strictFields && unknown.length > 0) throw strictDecodingError(type, unknown);
+      warnUnknown(options, unknown);
     }
     if (type.namespaced) {
       const given = object.metadata.namespace;
@@ -430,6 +438,8 @@ export class ObjectLifecycle {
 
   /** Per-kind defaulting and validation; throws 422 with every failure found. */
   private admit(type: ResourceType, object: KObject, old: KObject | undefined, options: WriteOptions): void {
+    const undecodable = microTimeError(type, object);
+    if (undecodable) throw undecodable;
     let causes: StatusCause[] = [];
     if (type.storeKey === 'services') {
       const owner = `${object.metadata.namespace ?? ''}/${object.metadata.name}`;
@@ -454,6 +464,7 @@ export class ObjectLifecycle {
           `${type.kind} in version "${type.version}" cannot be handled as a ${type.kind}: strict decoding error: ${fields}`,
         );
       }
+      warnUnknown(options, result.unknownFields);
       causes = result.errors;
       const cleaned = result.object as KObject;
       for (const key of Object.keys(object)) if (!(key in cleaned)) delete object[key];
@@ -461,6 +472,20 @@ export class ObjectLifecycle {
     }
     if (causes.length > 0) throw invalid(type.group, type.kind, object.metadata.name ?? '', causes);
   }
+}
+
+/**
+ * kube-apiserver's service strategy: a Service whose type is no longer LoadBalancer loses its
+ * load-balancer status with the same write ("LB de-provisioning is asynchronous, but the user need
+ * not see that").
+ */
+function dropLoadBalancerStatus(service: KObject): void {
+  const type = isRecord(service.spec) ? (service.spec.type ?? 'ClusterIP') : 'ClusterIP';
+  if (type !== 'LoadBalancer' && isRecord(service.status)) service.status.loadBalancer = {};
+}
+
+function warnUnknown(options: WriteOptions, fields: readonly string[]): void {
+  for (const field of fields) options.warnings?.push(`unknown field "${field}"`);
 }
 
 function strictDecodingError(type: ResourceType, fields: string[]): ApiError {

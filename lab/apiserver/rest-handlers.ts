@@ -43,8 +43,7 @@ export async function handleResource(
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<Reply | undefined> {
-  const { type, namespace, name, subresource, query } = request;
-  const { lifecycle } = context;
+  const { type, namespace, subresource, query } = request;
   if (subresource !== undefined && !(subresource === 'status' && type.statusSubresource)) {
     throw new ApiError(
       'NotFound',
@@ -54,10 +53,35 @@ export async function handleResource(
   if (type.namespaced && namespace === undefined && req.method !== 'GET') {
     throw methodNotAllowed(req.method ?? '', `${type.resource} without a namespace`);
   }
+  const fieldValidation = query.get('fieldValidation') ?? 'Warn';
+  const warnings: string[] = [];
   const write: WriteOptions = {
     dryRun: dryRunOf(query),
-    strictFields: query.get('fieldValidation') === 'Strict',
+    strictFields: fieldValidation === 'Strict',
+    ...(fieldValidation === 'Warn' ? { warnings } : {}),
   };
+  try {
+    return await serveResource(context, request, req, res, write);
+  } finally {
+    // Sent with whatever reply follows, an error too; kubectl prints each as "Warning: …".
+    if (warnings.length > 0 && !res.headersSent) res.setHeader('Warning', warnings.map(warningHeader));
+  }
+}
+
+/** An RFC 7234 warning as kube-apiserver writes it: code 299, no agent, the text quoted. */
+function warningHeader(text: string): string {
+  return `299 - ${JSON.stringify(text)}`;
+}
+
+async function serveResource(
+  context: HandlerContext,
+  request: ResourceRequest,
+  req: IncomingMessage,
+  res: ServerResponse,
+  write: WriteOptions,
+): Promise<Reply | undefined> {
+  const { type, namespace, name, subresource, query } = request;
+  const { lifecycle } = context;
   const table = wantsTable(req.headers.accept);
   const encode = (object: KObject): unknown =>
     table ? tableOf(type, [object], query, object.metadata.resourceVersion ?? '', context.now()) : object;

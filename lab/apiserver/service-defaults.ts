@@ -113,6 +113,14 @@ const familyOf = (ip: IP): Family => (ip.family === 4 ? 'IPv4' : 'IPv6');
  * Defaults, validates and allocates in place on `service` (a private copy). `old` is the stored
  * Service on update. Returns the validation failures; the object is only usable when there are none.
  */
+/** As kube-apiserver (LoadBalancerIPMode, GA in 1.32): an ingress entry with an ip and no ipMode is a VIP. */
+function defaultIngressIPMode(service: KObject): void {
+  const lb = isRecord(service.status) ? service.status.loadBalancer : undefined;
+  const ingress = isRecord(lb) && Array.isArray(lb.ingress) ? lb.ingress : [];
+  for (const entry of ingress)
+    if (isRecord(entry) && entry.ip && entry.ipMode === undefined) entry.ipMode = 'VIP';
+}
+
 export function prepareService(
   service: KObject,
   old: KObject | undefined,
@@ -122,6 +130,7 @@ export function prepareService(
   const fail = (field: string, message: string, reason = 'FieldValueInvalid') =>
     causes.push({ field, message, reason });
   if (!isRecord(service.spec)) service.spec = {};
+  defaultIngressIPMode(service);
   const spec = service.spec as Record<string, unknown>;
   const oldSpec = old && isRecord(old.spec) ? old.spec : undefined;
 
@@ -189,6 +198,14 @@ export function prepareService(
       );
     }
     port.targetPort ??= port.port;
+    // A number must be a port too; kube-apiserver reports it separately, also when it was defaulted from port.
+    const target = port.targetPort;
+    if (typeof target === 'number' && (!Number.isInteger(target) || target < 1 || target > 65535)) {
+      fail(
+        `${at}.targetPort`,
+        `Invalid value: ${JSON.stringify(target)}: must be between 1 and 65535, inclusive`,
+      );
+    }
     const name = (port.name as string | undefined) ?? '';
     if (ports.length > 1 && name === '') fail(`${at}.name`, 'Required value', 'FieldValueRequired');
     if (name !== '' && names.has(name))

@@ -11,6 +11,7 @@ import {
   KubeConfig,
   PatchStrategy,
   setHeaderOptions,
+  V1MicroTime,
 } from '@kubernetes/client-node';
 import { type ApiServer, startApiServer } from '../../../lab/apiserver/server.ts';
 
@@ -219,6 +220,28 @@ describe('Leases and events', () => {
     assert.equal(renewed.spec?.holderIdentity, 'node-b');
   });
 
+  test('a Lease time with three fractional digits is refused with 400, as kube-apiserver does', async () => {
+    const kc = new KubeConfig();
+    kc.loadFromString(server.kubeconfig());
+    const coordination = kc.makeApiClient(CoordinationV1Api);
+    const body = {
+      metadata: { name: 'node-c' },
+      spec: { holderIdentity: 'node-c', renewTime: new Date(1000) },
+    };
+    const refused = await apiError(
+      coordination.createNamespacedLease({ namespace: 'kube-node-lease', body }),
+    );
+    assert.equal(refused.code, 400);
+    assert.equal(refused.status.reason, 'BadRequest');
+    assert.match(
+      String(refused.status.message),
+      /^Lease in version "v1" cannot be handled as a Lease: parsing time "1970-01-01T00:00:01.000Z"/,
+    );
+    body.spec.renewTime = new V1MicroTime(1000);
+    const created = await coordination.createNamespacedLease({ namespace: 'kube-node-lease', body });
+    assert.equal(created.spec?.holderIdentity, 'node-c');
+  });
+
   test('events.k8s.io/v1 events are core/v1 events, selectable by involvedObject', async () => {
     const kc = new KubeConfig();
     kc.loadFromString(server.kubeconfig());
@@ -228,7 +251,7 @@ describe('Leases and events', () => {
       namespace,
       body: {
         metadata: { name: 'web.ipassigned' },
-        eventTime: new Date() as never,
+        eventTime: new V1MicroTime(),
         reason: 'IPAllocated',
         note: 'Assigned IP 192.0.2.10',
         type: 'Normal',

@@ -167,5 +167,21 @@ test('a strategic merge patch of a custom resource is refused, as on a real serv
     '{"spec":{"autoAssign":false}}',
   ]);
   assert.notEqual(result.code, 0);
-  assert.match(result.stderr, /strategic merge patch/);
+  assert.match(
+    result.stderr,
+    /application\/strategic-merge-patch\+json is not supported|accepted media types include: application\/json-patch\+json, application\/merge-patch\+json, application\/apply-patch\+yaml/,
+  );
+});
+
+test('a misspelt field: refused under kubectl’s default strict validation, pruned with a warning otherwise', async () => {
+  const typo = (name: string) => pool(name, ['192.0.2.112/28'], '  autoassign: false\n');
+  const strict = await lab.run(['apply', '-f', '-'], typo('typo-strict'));
+  assert.notEqual(strict.code, 0);
+  assert.match(strict.stderr, /strict decoding error: unknown field "spec\.autoassign"/);
+  const warned = await lab.run(['apply', '--validate=warn', '-f', '-'], typo('typo-warn'));
+  assert.equal(warned.code, 0, warned.stderr);
+  assert.match(warned.stderr, /Warning: unknown field "spec\.autoassign"/);
+  const stored = JSON.parse(await lab.kubectl(['get', 'ipaddresspool', 'typo-warn', '-o', 'json']));
+  assert.equal(stored.spec.autoassign, undefined, 'the unknown field is not stored');
+  assert.equal(stored.spec.autoAssign, true, 'the real field keeps its default');
 });

@@ -136,3 +136,23 @@ test('an update that changes nothing writes nothing', () => {
   assert.equal(w.changes.length, before);
   assert.equal(same.metadata.resourceVersion, created.metadata.resourceVersion);
 });
+
+test('a Service changed away from LoadBalancer loses its load-balancer status, as on kube-apiserver', () => {
+  const w = world();
+  const registry = new ResourceRegistry();
+  const services = registry.lookup('', 'v1', 'services')!;
+  const write = { dryRun: false };
+  const spec = { type: 'LoadBalancer', ports: [{ port: 80 }] };
+  w.lifecycle.create(services, 'a', { metadata: { name: 'web' }, spec }, write);
+  const ingress = { loadBalancer: { ingress: [{ ip: '192.0.2.1', ipMode: 'VIP' }] } };
+  const withIP = w.lifecycle.get(services, 'a', 'web');
+  w.lifecycle.update(services, 'a', 'web', { ...withIP, status: ingress }, 'status', write);
+  const lb = w.lifecycle.get(services, 'a', 'web');
+  const relabelled = { ...lb, metadata: { ...lb.metadata, labels: { x: 'y' } } };
+  w.lifecycle.update(services, 'a', 'web', relabelled, undefined, write);
+  assert.deepEqual(w.lifecycle.get(services, 'a', 'web').status, ingress, 'kept while still a LoadBalancer');
+  const current = w.lifecycle.get(services, 'a', 'web');
+  const clusterIP = { ...current, spec: { ...(current.spec as object), type: 'ClusterIP' } };
+  w.lifecycle.update(services, 'a', 'web', clusterIP, undefined, write);
+  assert.deepEqual(w.lifecycle.get(services, 'a', 'web').status, { loadBalancer: {} });
+});
