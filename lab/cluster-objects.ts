@@ -50,25 +50,58 @@ export function speakerPodName(node: LabHost): string {
   return `speaker-${node.name}`;
 }
 
-export function speakerPodObject(node: LabHost) {
+/** A host-network Pod bound to `node`: no kubelet runs it, the lab's own process on that node does. */
+export interface HostPod {
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly container: string;
+  readonly ports?: readonly { name: string; containerPort: number }[];
+}
+
+export function hostPodObject(node: LabHost, pod: HostPod) {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
-    metadata: { name: speakerPodName(node), namespace: systemNamespace, labels: { ...speakerLabels } },
+    metadata: { name: pod.name, namespace: pod.namespace, labels: { ...pod.labels } },
     spec: {
       nodeName: node.name,
       hostNetwork: true,
-      containers: [{ name: 'speaker', image: 'baremetal-lb:lab', args: ['speaker'] }],
+      containers: [
+        {
+          name: pod.container,
+          image: 'baremetal-lb:lab',
+          ...(pod.ports ? { ports: pod.ports.map((p) => ({ ...p, protocol: 'TCP' })) } : {}),
+        },
+      ],
     },
   };
 }
 
-export function speakerPodRunningStatus(node: LabHost, now: Date) {
+export function speakerPod(node: LabHost): HostPod {
+  return {
+    name: speakerPodName(node),
+    namespace: systemNamespace,
+    labels: speakerLabels,
+    container: 'speaker',
+  };
+}
+
+export function speakerPodObject(node: LabHost) {
+  return hostPodObject(node, speakerPod(node));
+}
+
+/**
+ * What a kubelet would write for a started, ready Pod on `node`; with it the real EndpointSlice
+ * controller lists the Pod as a ready endpoint of the Services that select it.
+ */
+export function podRunningStatus(node: LabHost, now: Date, container: string) {
   const at = now.toISOString().replace(/\.\d+Z$/, 'Z');
   return {
     status: {
       phase: 'Running',
       hostIP: node.ipv4,
+      hostIPs: [{ ip: node.ipv4 }, { ip: node.ipv6 }],
       podIP: node.ipv4,
       podIPs: [{ ip: node.ipv4 }, { ip: node.ipv6 }],
       startTime: at,
@@ -76,7 +109,7 @@ export function speakerPodRunningStatus(node: LabHost, now: Date) {
       // kubectl's READY column counts ready containers, not the Ready condition.
       containerStatuses: [
         {
-          name: 'speaker',
+          name: container,
           ready: true,
           started: true,
           restartCount: 0,
@@ -87,6 +120,10 @@ export function speakerPodRunningStatus(node: LabHost, now: Date) {
       ],
     },
   };
+}
+
+export function speakerPodRunningStatus(node: LabHost, now: Date) {
+  return podRunningStatus(node, now, 'speaker');
 }
 
 /** EndpointSlice for a Service whose backends run on the given nodes (one endpoint per node). */

@@ -11,10 +11,11 @@ export interface Kubectl {
   apply(objects: readonly unknown[]): Promise<string>;
 }
 
-export function kubectlFor(kubeconfig: string, cacheDir: string): Kubectl {
+/** `binary`: the kubectl matching the server (the real control plane's own build for v1.36). */
+export function kubectlFor(kubeconfig: string, cacheDir: string, binary = 'kubectl'): Kubectl {
   const env = { ...process.env, KUBECONFIG: kubeconfig, KUBECACHEDIR: join(cacheDir, 'kubectl-cache') };
   const run = async (args: string[], input?: string): Promise<string> => {
-    const child = execFileAsync('kubectl', args, { env, maxBuffer: 64 * 1024 * 1024 });
+    const child = execFileAsync(binary, args, { env, maxBuffer: 64 * 1024 * 1024 });
     if (input !== undefined) {
       child.child.stdin?.end(input);
     }

@@ -63,6 +63,9 @@ export interface LabState {
   /** Kubeconfigs of the components' ServiceAccounts (added later than the keys above: may be absent). */
   serviceAccountKubeconfigs?: { controller: string; speaker: string };
   apiserver: { url: string; port: number };
+  /** Which API the lab runs ('embedded' or 'real'), and the kubectl that matches it (added later: may be absent). */
+  kube?: 'embedded' | 'real';
+  kubectl?: string;
   client: LabHostState;
   nodes: LabNodeState[];
   ingress: { namespace: string; service: string; ipv4: string | null; ipv6: string | null };

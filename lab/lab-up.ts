@@ -3,26 +3,29 @@
 // and the example manifests applied with kubectl. The controller and the speakers run under their
 // own ServiceAccounts, held to manifests/rbac/ as in a cluster; kubectl and kube-proxy are the
 // admin. Returns once the ingress Service has its IP.
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { type AddressInfo, createServer } from 'node:net';
+import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import {
   endpointSliceObject,
+  type HostPod,
+  hostPodObject,
   nodeObject,
   nodeReadyStatus,
+  podRunningStatus,
   speakerPodName,
   speakerPodObject,
   speakerPodRunningStatus,
   systemNamespace,
 } from './cluster-objects.ts';
-import { kubectlFor } from './kubectl.ts';
+import { type KubeBackend, startKubernetesApi } from './kube-api.ts';
+import type { Kubectl } from './kubectl.ts';
 import { labDown } from './lab-down.ts';
 import { type LabPaths, type LabProcess, type LabState, readState, writeState } from './lab-state.ts';
 import { createSegment } from './network/segment.ts';
-import { type LabTopology, planTopology } from './network/topology.ts';
+import { type LabHost, type LabTopology, planTopology } from './network/topology.ts';
 import { isAlive, type ProcessSpec, startDetached } from './processes.ts';
 import { writeServiceAccountKubeconfig } from './service-accounts.ts';
+import { waitFor } from './wait.ts';
 import { renderNginxConfig } from './workload/nginx-config.ts';
 
 export interface LabOptions {
@@ -32,6 +35,8 @@ export interface LabOptions {
   /** Shown in messages and used to find the project's files. */
   readonly repoRoot: string;
   readonly log?: (line: string) => void;
+  /** Which Kubernetes API the lab runs: the embedded server (default) or the real control plane. */
+  readonly kube?: KubeBackend;
   /** Files (or, for crds, a directory) to apply instead of manifests/crds and manifests/examples/…. */
   readonly manifests?: {
     readonly crds?: string;
@@ -44,40 +49,6 @@ export const ingress = { namespace: 'ingress-nginx', service: 'ingress-nginx-con
 const echo = { service: 'echo' } as const;
 const echoPort = 8080;
 const memberlistPort = 7946;
-
-/** Names the first of `processes` that has exited, with the end of its log. */
-async function firstExited(processes: readonly LabProcess[], logDir: string): Promise<string | undefined> {
-  const gone = processes.find((p) => !isAlive(p.pid));
-  if (!gone) return undefined;
-  const log = join(logDir, `${gone.name}.log`);
-  const tail = (await readFile(log, 'utf8').catch(() => '')).trimEnd().split('\n').slice(-8).join('\n');
-  return `${gone.name} (pid ${gone.pid}) exited; the end of ${log}:\n${tail}`;
-}
-
-/** Polls `probe`; gives up at once, naming it, when one of the lab's processes has exited. */
-async function waitFor<T>(
-  what: string,
-  timeoutMs: number,
-  probe: () => Promise<T | undefined>,
-  watch?: { processes: readonly LabProcess[]; logDir: string },
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError = '';
-  while (Date.now() < deadline) {
-    const exited = watch && (await firstExited(watch.processes, watch.logDir));
-    if (exited) throw new Error(`gave up waiting for ${what}: ${exited}`);
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = (error as Error).message;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(
-    `timed out after ${timeoutMs / 1000}s waiting for ${what}${lastError ? ` (${lastError})` : ''}`,
-  );
-}
 
 async function preflight(): Promise<void> {
   if (process.platform !== 'linux')
@@ -96,27 +67,13 @@ async function preflight(): Promise<void> {
   }
 }
 
-/**
- * A fixed port rather than 0 on the command line, so that restarting the API server brings it back
- * where the kubeconfig and the relays expect it.
- */
-async function freeLoopbackPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 function speakerSecret(): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('base64');
 }
 
 export async function labUp(options: LabOptions): Promise<LabState> {
   const { paths, repoRoot } = options;
+  const kube = options.kube ?? 'embedded';
   const log = options.log ?? (() => undefined);
   await preflight();
   const existing = await readState(paths).catch(() => undefined);
@@ -141,38 +98,11 @@ export async function labUp(options: LabOptions): Promise<LabState> {
     log(`creating ${topology.nodes.length} nodes and a client on one segment`);
     await createSegment(topology);
 
-    log('starting the API server');
-    start({
-      name: 'apiserver',
-      command: cli,
-      args: [
-        'apiserver',
-        '--listen',
-        `127.0.0.1:${await freeLoopbackPort()}`,
-        '--kubeconfig-out',
-        paths.kubeconfig,
-        '--data-dir',
-        paths.apiserverData,
-      ],
-    });
-    const kubeconfigText = await waitFor(
-      'the API server kubeconfig',
-      20_000,
-      async () => (await readFile(paths.kubeconfig, 'utf8').catch(() => undefined)) || undefined,
-      watch,
-    );
-    const url = new URL(kubeconfigServer(kubeconfigText));
-    const port = Number(url.port);
-    const kubectl = kubectlFor(paths.kubeconfig, paths.dir);
-    await waitFor(
-      'the API server to answer',
-      20_000,
-      async () => (await kubectl('version', '-o', 'json')) || undefined,
-      watch,
-    );
+    const api = await startKubernetesApi(options, start, watch);
+    const { kubectl, port } = api;
 
     log("applying the namespace and the RBAC, and minting the controller's and speakers' tokens");
-    await applyIdentities(kubectl, repoRoot, paths, kubeconfigText);
+    await applyIdentities(kubectl, repoRoot, paths, api.kubeconfig);
 
     // Node namespaces reach the API server as 127.0.0.1:PORT of their own, through a Unix socket.
     start({
@@ -205,7 +135,8 @@ export async function labUp(options: LabOptions): Promise<LabState> {
     await registerCluster(topology, kubectl);
 
     log('applying the example manifests');
-    await applyExamples(topology, kubectl, repoRoot, options.manifests ?? {});
+    await applyExamples(kubectl, repoRoot, options.manifests ?? {});
+    await registerWorkloads(topology, kubectl, kube);
 
     log('starting ingress nginx and echo backends');
     for (const n of topology.nodes) {
@@ -299,7 +230,9 @@ export async function labUp(options: LabOptions): Promise<LabState> {
       prefix: topology.prefix,
       kubeconfig: paths.kubeconfig,
       serviceAccountKubeconfigs: { controller: paths.controllerKubeconfig, speaker: paths.speakerKubeconfig },
-      apiserver: { url: url.toString().replace(/\/$/, ''), port },
+      apiserver: { url: api.url, port },
+      kube,
+      kubectl: api.kubectlBinary,
       client: pickHost(topology.client),
       nodes: topology.nodes.map((n) => ({
         ...pickHost(n),
@@ -341,19 +274,12 @@ function partialState(topology: LabTopology, paths: LabPaths, processes: LabProc
   };
 }
 
-function kubeconfigServer(text: string): string {
-  const doc = parseYaml(text) as { clusters?: { cluster?: { server?: string } }[] };
-  const server = doc.clusters?.[0]?.cluster?.server;
-  if (!server) throw new Error('the API server wrote a kubeconfig without a cluster server');
-  return server;
-}
-
 /**
  * What an operator applies before the components start (manifests/namespace.yaml and
  * manifests/rbac/), then a kubeconfig per component holding its ServiceAccount's token.
  */
 async function applyIdentities(
-  kubectl: ReturnType<typeof kubectlFor>,
+  kubectl: Kubectl,
   repoRoot: string,
   paths: LabPaths,
   adminKubeconfig: string,
@@ -374,7 +300,7 @@ async function applyIdentities(
 }
 
 /** The Nodes and speaker Pods; their namespace comes from manifests/namespace.yaml (applyIdentities). */
-async function registerCluster(topology: LabTopology, kubectl: ReturnType<typeof kubectlFor>): Promise<void> {
+async function registerCluster(topology: LabTopology, kubectl: Kubectl): Promise<void> {
   const now = new Date();
   await kubectl.apply([...topology.nodes.map(nodeObject), ...topology.nodes.map(speakerPodObject)]);
   for (const n of topology.nodes) {
@@ -402,8 +328,7 @@ async function registerCluster(topology: LabTopology, kubectl: ReturnType<typeof
 }
 
 async function applyExamples(
-  topology: LabTopology,
-  kubectl: ReturnType<typeof kubectlFor>,
+  kubectl: Kubectl,
   repoRoot: string,
   manifests: NonNullable<LabOptions['manifests']>,
 ): Promise<void> {
@@ -413,6 +338,54 @@ async function applyExamples(
   await kubectl('apply', '-f', manifests.poolConfig ?? join(examples, 'pool-configmap.yaml'));
   await kubectl('apply', '-f', manifests.ingressService ?? join(examples, 'ingress-nginx-service.yaml'));
   await kubectl('apply', '-f', join(examples, 'lab', 'echo-service.yaml'));
+}
+
+/** The Pods behind the ingress and echo Services: one of each per node, served by the node's nginx and echo. */
+function workloadPods(node: LabHost): HostPod[] {
+  return [
+    {
+      name: `ingress-nginx-controller-${node.name}`,
+      namespace: ingress.namespace,
+      labels: { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' },
+      container: 'controller',
+      ports: [
+        { name: 'http', containerPort: 80 },
+        { name: 'https', containerPort: 443 },
+      ],
+    },
+    {
+      name: `echo-${node.name}`,
+      namespace: ingress.namespace,
+      labels: { 'app.kubernetes.io/name': 'echo' },
+      container: 'echo',
+      ports: [{ name: 'http', containerPort: echoPort }],
+    },
+  ];
+}
+
+/**
+ * Running, Ready Pods on every node. The real control plane's EndpointSlice controller turns them
+ * into the Services' endpoints; the embedded server has no such controller, so there the lab writes
+ * the slices it would have made.
+ */
+async function registerWorkloads(topology: LabTopology, kubectl: Kubectl, kube: KubeBackend): Promise<void> {
+  const now = new Date();
+  const pods = topology.nodes.flatMap((node) => workloadPods(node).map((pod) => ({ node, pod })));
+  await kubectl.apply(pods.map(({ node, pod }) => hostPodObject(node, pod)));
+  for (const { node, pod } of pods) {
+    await kubectl(
+      'patch',
+      'pod',
+      '-n',
+      pod.namespace,
+      pod.name,
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify(podRunningStatus(node, now, pod.container)),
+    );
+  }
+  if (kube === 'real') return;
   const endpoints = topology.nodes.map((node) => ({ node, ready: true }));
   const ports = [
     { name: 'http', port: 80 },

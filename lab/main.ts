@@ -3,6 +3,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parseKubeBackend } from './kube-api.ts';
 import { labDown } from './lab-down.ts';
 import { type LabState, labPaths, readState } from './lab-state.ts';
 import { labUp } from './lab-up.ts';
@@ -10,9 +11,11 @@ import { isAlive } from './processes.ts';
 
 const repoRoot = dirname(dirname(fileURLToPath(import.meta.url)));
 
-const usage = `usage: baremetal-lb lab up [--nodes N] | down | status   [--dir DIR] [--prefix NAME]
+const usage = `usage: baremetal-lb lab up [--nodes N] [--kube embedded|real] | down | status   [--dir DIR] [--prefix NAME]
 
-  up      create the lab (default 3 nodes) and return once the ingress Service has its IP
+  up      create the lab (default 3 nodes) and return once the ingress Service has its IP;
+          --kube real runs etcd, kube-apiserver and kube-controller-manager v1.36 instead of the
+          embedded API server (built from Go modules on first use: 10-20 minutes, then cached)
   down    remove every namespace, process and file the lab made (also after a crash)
   status  print the lab's state file and whether its processes run
 `;
@@ -27,6 +30,9 @@ export function guide(state: LabState): string {
     '',
     'Look at it with kubectl:',
     `  export KUBECONFIG=${state.kubeconfig}`,
+    ...(state.kubectl && state.kubectl !== 'kubectl'
+      ? [`  alias kubectl=${state.kubectl}    # v1.36, to match the real API server`]
+      : []),
     '  kubectl get svc -A',
     `  kubectl describe svc -n ${state.ingress.namespace} ${state.ingress.service}`,
     '',
@@ -55,6 +61,7 @@ export function guide(state: LabState): string {
 export async function main(argv: string[]): Promise<number> {
   const options = {
     nodes: { type: 'string' },
+    kube: { type: 'string' },
     dir: { type: 'string' },
     prefix: { type: 'string' },
     help: { type: 'boolean' },
@@ -84,6 +91,7 @@ export async function main(argv: string[]): Promise<number> {
           paths,
           prefix,
           nodes,
+          kube: parseKubeBackend(values.kube ?? 'embedded'),
           repoRoot,
           log: (l) => process.stdout.write(`lab: ${l}\n`),
         });

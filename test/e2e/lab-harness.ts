@@ -11,11 +11,15 @@ import { parseAllDocuments, parse as parseYaml, stringify as toYaml } from 'yaml
 import { formatIP, parseIP } from '../../common/ip-address.ts';
 import { type AddressRange, parseAddressRange } from '../../common/pool-config/address-range.ts';
 import { endpointSliceObject, systemNamespace } from '../../lab/cluster-objects.ts';
+import { auditDenials } from '../../lab/kube/audit.ts';
+import { apiServerProcessName } from '../../lab/kube-api.ts';
 import { type Kubectl, kubectlFor } from '../../lab/kubectl.ts';
 import { labDown } from '../../lab/lab-down.ts';
 import { type LabPaths, type LabState, labPaths } from '../../lab/lab-state.ts';
 import { labUp } from '../../lab/lab-up.ts';
 import { type LabHost, type LabTopology, planTopology } from '../../lab/network/topology.ts';
+import { restartComponent } from '../../lab/restart-component.ts';
+import { backend } from '../kube-cluster.ts';
 
 export const repoRoot = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 const fixtures = join(repoRoot, 'test', 'e2e', 'fixtures');
@@ -193,6 +197,12 @@ export interface E2ELab {
   logTail(lines?: number): Promise<string>;
   /** The requests of the controller's and speakers' ServiceAccounts the API server refused (403), from its log. */
   componentDenials(): Promise<ApiDenial[]>;
+  /**
+   * Restarts the API server and waits until it is ready. A starting kube-apiserver serves requests
+   * before its RBAC caches have synced and refuses them meanwhile, as on any cluster: refusals
+   * between the restart and /readyz are not the shipped RBAC's fault, and componentDenials skips them.
+   */
+  restartApiServer(): Promise<void>;
   down(): Promise<void>;
 }
 
@@ -238,17 +248,10 @@ export async function assertComponentsWithinRbac(lab: E2ELab): Promise<void> {
     if (cmdline.length > 1) assert.ok(cmdline.includes(own), `${p.name} runs with --kubeconfig ${own}`);
   }
   assert.deepEqual(await lab.componentDenials(), [], 'the API server refused the components nothing');
-  // With the controller's token itself: kubectl sends no credentials to a plain-HTTP server, so
-  // `kubectl --kubeconfig controller.kubeconfig` would be the lab admin.
-  const kubeconfig = parseYaml(await readFile(controller, 'utf8')) as {
-    users: { user: { token: string } }[];
-  };
-  const secrets = await fetch(`${lab.state.apiserver.url}/api/v1/namespaces/${systemNamespace}/secrets`, {
-    headers: { Authorization: `Bearer ${kubeconfig.users[0]!.user.token}` },
-  });
+  const secrets = await listSecretsAs(lab, controller);
   assert.equal(secrets.status, 403, 'the controller may not read Secrets');
   assert.match(
-    ((await secrets.json()) as { message: string }).message,
+    secrets.message,
     /^secrets is forbidden: User "system:serviceaccount:baremetal-lb-system:controller" cannot list resource "secrets"/,
   );
   const logged = await waitUntil('the refusal in the API server log', 5000, async () => {
@@ -256,6 +259,26 @@ export async function assertComponentsWithinRbac(lab: E2ELab): Promise<void> {
     return { ...(found.length ? { value: found } : {}), seen: `${found.length} lines` };
   });
   assert.equal(logged[0]!.verb, 'list');
+}
+
+/**
+ * Lists Secrets with the token in `kubeconfig`. Over the real server's TLS kubectl sends the token; to
+ * the embedded server's plain HTTP it sends none (and would act as the admin), so there the request
+ * carries the token itself.
+ */
+async function listSecretsAs(lab: E2ELab, kubeconfig: string): Promise<{ status: number; message: string }> {
+  if (backend === 'real') {
+    const args = ['--kubeconfig', kubeconfig, 'get', 'secrets', '-n', systemNamespace];
+    const result = await runCommand(lab.state.kubectl ?? 'kubectl', args);
+    const refused = /Error from server \(Forbidden\): (.*)/.exec(result.stderr);
+    return { status: refused ? 403 : result.code, message: refused?.[1] ?? result.stderr };
+  }
+  const token = (parseYaml(await readFile(kubeconfig, 'utf8')) as { users: { user: { token: string } }[] })
+    .users[0]!.user.token;
+  const res = await fetch(`${lab.state.apiserver.url}/api/v1/namespaces/${systemNamespace}/secrets`, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  return { status: res.status, message: ((await res.json()) as { message: string }).message };
 }
 
 export interface HttpAnswer {
@@ -327,6 +350,7 @@ export async function startLab(tag: string, nodes: number): Promise<E2ELab> {
       prefix,
       nodes,
       repoRoot,
+      kube: backend,
       manifests: {
         crds: manifests.crds,
         poolConfig: manifests.poolConfig,
@@ -338,7 +362,8 @@ export async function startLab(tag: string, nodes: number): Promise<E2ELab> {
     await down();
     throw error;
   }
-  const kubectl = kubectlFor(state.kubeconfig, paths.dir);
+  const kubectl = kubectlFor(state.kubeconfig, paths.dir, state.kubectl);
+  const startups: { from: number; to: number }[] = [];
   const pool = await readPoolSource(manifests.poolConfig);
   const client = (command: string, ...args: string[]) =>
     runCommand('ip', ['netns', 'exec', state.client.netns, command, ...args]);
@@ -417,7 +442,20 @@ export async function startLab(tag: string, nodes: number): Promise<E2ELab> {
     },
     logTail,
     componentDenials: async () =>
-      componentDenialsIn(await readFile(join(paths.logs, 'apiserver.log'), 'utf8'), systemNamespace),
+      backend === 'real'
+        ? auditDenials(
+            await readFile(join(paths.logs, 'kube-apiserver-audit.log'), 'utf8').catch(() => ''),
+          ).filter((d) => !startups.some((s) => s.from <= d.receivedAtMs && d.receivedAtMs <= s.to))
+        : componentDenialsIn(await readFile(join(paths.logs, 'apiserver.log'), 'utf8'), systemNamespace),
+    async restartApiServer() {
+      const from = Date.now();
+      await restartComponent(paths, apiServerProcessName(state.kube));
+      await waitUntil('the restarted API server to be ready', 60_000, async () => {
+        const ready = (await kubectl('get', '--raw=/readyz')).trim() === 'ok';
+        return { ...(ready ? { value: true } : {}), seen: 'not ready' };
+      });
+      startups.push({ from, to: Date.now() });
+    },
     down,
   };
   return lab;

@@ -263,11 +263,7 @@ labTest('10. restarting the controller and the API server changes no assigned IP
   delete afterController[`${ns}/e2e-after-controller-restart`];
   assert.deepEqual(afterController, before, 'a controller restart keeps every assignment');
 
-  await restartComponent(lab.paths, 'apiserver');
-  await waitUntil('the restarted API server to answer', 20_000, async () => ({
-    value: await lab.kubectl('version', '-o', 'json'),
-    seen: '',
-  }));
+  await lab.restartApiServer();
   await lab.kubectl.apply([loadBalancer('e2e-after-apiserver-restart', 80)]);
   await lab.waitForIPs(ns, 'e2e-after-apiserver-restart', 1, 30_000);
   const afterApiserver = await allAssignments();

@@ -1,11 +1,12 @@
-// One lab API server per test file and the real kubectl (/usr/bin/kubectl) against it, with its
-// own kubeconfig and discovery cache in a temporary directory removed afterwards.
+// One API server per test file (the embedded one, or the real control plane with BLB_KUBE=real) and
+// the real kubectl that matches it, with its own kubeconfig and discovery cache in a temporary
+// directory removed afterwards.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { type ApiServer, startApiServer } from '../../../lab/apiserver/server.ts';
+import { startTestCluster, type TestCluster } from '../../kube-cluster.ts';
 
 export interface KubectlResult {
   code: number | null;
@@ -14,7 +15,7 @@ export interface KubectlResult {
 }
 
 export interface KubectlLab {
-  readonly server: ApiServer;
+  readonly cluster: TestCluster;
   readonly dir: string;
   /** Runs kubectl and returns its exit code and output; stdin is written when given. */
   run(args: string[], stdin?: string): Promise<KubectlResult>;
@@ -27,18 +28,19 @@ export interface KubectlLab {
   close(): Promise<void>;
 }
 
-const kubectlBinary = '/usr/bin/kubectl';
 const commandTimeoutMs = 20_000;
 
 export async function startKubectlLab(): Promise<KubectlLab> {
-  const server = await startApiServer();
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'kubectl-lab-'));
-  const kubeconfig = path.join(dir, 'kubeconfig');
-  await server.writeKubeconfig(kubeconfig);
+  const cluster = await startTestCluster(dir).catch(async (error) => {
+    await fs.rm(dir, { recursive: true, force: true });
+    throw error;
+  });
+  const kubeconfig = cluster.kubeconfigFile;
   const env = { ...process.env, KUBECACHEDIR: path.join(dir, 'cache'), HOME: dir };
   const children = new Set<ChildProcess>();
   const start = (args: string[]): ChildProcess => {
-    const child = spawn(kubectlBinary, ['--kubeconfig', kubeconfig, ...args], {
+    const child = spawn(cluster.kubectlBinary, ['--kubeconfig', kubeconfig, ...args], {
       env,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -66,7 +68,7 @@ export async function startKubectlLab(): Promise<KubectlLab> {
       child.stdin?.end(stdin ?? '');
     });
   return {
-    server,
+    cluster,
     dir,
     run,
     async kubectl(args, stdin) {
@@ -83,7 +85,7 @@ export async function startKubectlLab(): Promise<KubectlLab> {
     spawn: start,
     async close() {
       for (const child of children) if (child.pid !== undefined) process.kill(child.pid, 'SIGKILL');
-      await server.close();
+      await cluster.close();
       await fs.rm(dir, { recursive: true, force: true });
     },
   };

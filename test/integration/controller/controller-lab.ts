@@ -1,5 +1,5 @@
-// One lab API server, the real kubectl and in-process controllers for a test file; everything is
-// stopped and removed afterwards.
+// One API server (embedded, or the real control plane with BLB_KUBE=real), the real kubectl and
+// in-process controllers for a test file; everything is stopped and removed afterwards.
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -8,18 +8,17 @@ import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createLogger } from '../../../common/observability/logger.ts';
 import { type Controller, type ControllerOptions, startController } from '../../../controller/controller.ts';
-import { type ApiServer, type ApiServerOptions, startApiServer } from '../../../lab/apiserver/server.ts';
+import type { ApiServerOptions } from '../../../lab/apiserver/server.ts';
+import { startTestCluster, type TestCluster } from '../../kube-cluster.ts';
 import { namespace } from './fixtures.ts';
 
 export interface ControllerLab {
-  server: ApiServer;
+  readonly cluster: TestCluster;
   readonly dir: string;
   readonly kubeconfigFile: string;
   kubectl(args: string[], stdin?: string): Promise<string>;
   apply(manifest: string): Promise<string>;
   startController(identity: string, extra?: Partial<ControllerOptions>): Promise<Controller>;
-  /** Restarts the API server on the same address and data directory. */
-  restartServer(): Promise<void>;
   /** Stops every controller started so far. */
   closeControllers(): Promise<void>;
   /** Log lines (parsed JSON) of every controller started here. */
@@ -31,16 +30,14 @@ export const fastTimings = { leaseDurationMs: 3000, renewDeadlineMs: 2000, retry
 
 export async function startControllerLab(options: ApiServerOptions = {}): Promise<ControllerLab> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'controller-lab-'));
-  const serverOptions = { ...options, dataDir: path.join(dir, 'data') };
-  let server = await startApiServer(serverOptions);
-  const kubeconfigFile = path.join(dir, 'kubeconfig');
-  await server.writeKubeconfig(kubeconfigFile);
+  const cluster = await startTestCluster(dir, { ...options, dataDir: path.join(dir, 'data') });
+  const { kubeconfigFile } = cluster;
   const env = { ...process.env, KUBECACHEDIR: path.join(dir, 'cache'), HOME: dir };
   const controllers: Controller[] = [];
   const logs: Record<string, unknown>[] = [];
   const kubectl = (args: string[], stdin?: string) =>
     new Promise<string>((resolve, reject) => {
-      const child = spawn('/usr/bin/kubectl', ['--kubeconfig', kubeconfigFile, ...args], { env });
+      const child = spawn(cluster.kubectlBinary, ['--kubeconfig', kubeconfigFile, ...args], { env });
       let out = '';
       let err = '';
       child.stdout.on('data', (c: Buffer) => {
@@ -59,9 +56,7 @@ export async function startControllerLab(options: ApiServerOptions = {}): Promis
       child.stdin.end(stdin ?? '');
     });
   const lab: ControllerLab = {
-    get server() {
-      return server;
-    },
+    cluster,
     dir,
     kubeconfigFile,
     kubectl,
@@ -90,17 +85,12 @@ export async function startControllerLab(options: ApiServerOptions = {}): Promis
       controllers.push(controller);
       return controller;
     },
-    async restartServer() {
-      const url = new URL(server.url);
-      await server.close();
-      server = await startApiServer({ ...serverOptions, listen: `${url.hostname}:${url.port}` });
-    },
     async closeControllers() {
       await Promise.all(controllers.splice(0).map((c) => c.stop()));
     },
     async close() {
       await Promise.all(controllers.map((c) => c.stop()));
-      await server.close();
+      await cluster.close();
       await fs.rm(dir, { recursive: true, force: true });
     },
   };

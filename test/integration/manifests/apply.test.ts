@@ -231,12 +231,13 @@ for (const [what, spec, field] of invalidPools) {
       metadata: { name: 'bad', namespace: systemNamespace },
       spec,
     };
-    const response = await fetch(
-      `${lab.server.url}/apis/metallb.io/v1beta1/namespaces/${systemNamespace}/ipaddresspools`,
-      { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
-    );
-    const status: Json = await response.json();
-    assert.equal(response.status, 422, JSON.stringify(status));
+    const response = await lab.cluster.request({
+      method: 'POST',
+      path: `/apis/metallb.io/v1beta1/namespaces/${systemNamespace}/ipaddresspools`,
+      body: JSON.stringify(body),
+    });
+    const status: Json = JSON.parse(response.body);
+    assert.equal(response.status, 422, response.body);
     assert.equal(status.reason, 'Invalid');
     assert.match(status.message, field);
     const viaKubectl = await lab.run(['apply', '-f', '-'], JSON.stringify(body));

@@ -1,4 +1,4 @@
-// A lab API server set up as an operator would (CRDs, namespace.yaml and rbac/ applied with the
+// An API server (embedded, or the real one with BLB_KUBE=real) set up as an operator would (CRDs, namespace.yaml and rbac/ applied with the
 // real kubectl), a kubeconfig per ServiceAccount, and runs of a real component process against it
 // that watch the server's refusals: a run can stop as soon as the 403 it is looking for happened.
 
@@ -6,10 +6,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type ApiServer, type Denial, startApiServer } from '../../../lab/apiserver/server.ts';
+import type { Denial } from '../../../lab/apiserver/server.ts';
 import { systemNamespace } from '../../../lab/cluster-objects.ts';
 import { kubectlFor } from '../../../lab/kubectl.ts';
 import { serviceAccountKubeconfig } from '../../../lab/service-accounts.ts';
+import { startTestCluster, type TestCluster } from '../../kube-cluster.ts';
 import { accountUser, type Grant, refusedByMissing, roleWithout, type ShippedRole } from './rbac-grants.ts';
 
 export const repoRoot = path.resolve(import.meta.dirname, '../../..');
@@ -18,7 +19,7 @@ export const manifestsDir = path.join(repoRoot, 'manifests');
 // biome-ignore lint/suspicious/noExplicitAny: tests read the fields they need from the API's JSON
 export type Json = Record<string, any>;
 
-/** The API as the lab administrator (no token): plain JSON over fetch, 404 as undefined. */
+/** The API as the administrator: plain JSON, 404 as undefined. */
 export interface AdminApi {
   get(apiPath: string): Promise<Json | undefined>;
   create(apiPath: string, body: unknown): Promise<Json>;
@@ -29,20 +30,17 @@ export interface AdminApi {
   remove(apiPath: string): Promise<void>;
 }
 
-function adminApi(url: string): AdminApi {
+function adminApi(cluster: TestCluster): AdminApi {
   const call = async (method: string, apiPath: string, body?: unknown): Promise<Json | undefined> => {
-    const headers = {
-      'Content-Type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json',
-    };
-    const response = await fetch(`${url}${apiPath}`, {
+    const response = await cluster.request({
       method,
-      headers,
+      path: apiPath,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      contentType: method === 'PATCH' ? 'application/merge-patch+json' : 'application/json',
     });
-    const text = await response.text();
     if (response.status === 404 && (method === 'GET' || method === 'DELETE')) return undefined;
-    if (!response.ok) throw new Error(`${method} ${apiPath}: ${response.status} ${text}`);
-    return JSON.parse(text) as Json;
+    if (response.status >= 300) throw new Error(`${method} ${apiPath}: ${response.status} ${response.body}`);
+    return JSON.parse(response.body) as Json;
   };
   return {
     get: (p) => call('GET', p),
@@ -56,7 +54,7 @@ function adminApi(url: string): AdminApi {
 }
 
 export interface RbacCluster {
-  readonly server: ApiServer;
+  readonly cluster: TestCluster;
   readonly admin: AdminApi;
   /** Port of the API server on 127.0.0.1 (the node namespace's relay listens on the same). */
   readonly port: number;
@@ -68,28 +66,26 @@ export interface RbacCluster {
 }
 
 export async function startRbacCluster(dir: string, accounts: readonly string[]): Promise<RbacCluster> {
-  const server = await startApiServer({ listen: '127.0.0.1:0' });
+  const cluster = await startTestCluster(dir);
   try {
-    const adminFile = path.join(dir, 'admin.kubeconfig');
-    await server.writeKubeconfig(adminFile);
-    const kubectl = kubectlFor(adminFile, dir);
+    const kubectl = kubectlFor(cluster.kubeconfigFile, dir, cluster.kubectlBinary);
     for (const manifest of ['crds', 'namespace.yaml', 'rbac']) {
       await kubectl('apply', '-f', path.join(manifestsDir, manifest));
     }
     const files = new Map<string, string>();
     for (const account of accounts) {
       const file = path.join(dir, `${account}.kubeconfig`);
-      const token = server.issueToken(systemNamespace, account, 3600);
-      await writeFile(file, serviceAccountKubeconfig(server.kubeconfig(), systemNamespace, account, token), {
+      const token = await cluster.mintToken(systemNamespace, account, 3600);
+      await writeFile(file, serviceAccountKubeconfig(cluster.kubeconfig, systemNamespace, account, token), {
         mode: 0o600,
       });
       files.set(account, file);
     }
-    const admin = adminApi(server.url);
+    const admin = adminApi(cluster);
     return {
-      server,
+      cluster,
       admin,
-      port: Number(new URL(server.url).port),
+      port: cluster.port,
       kubeconfigOf: (account) => {
         const file = files.get(account);
         if (!file) throw new Error(`no kubeconfig for ServiceAccount "${account}"`);
@@ -100,10 +96,10 @@ export async function startRbacCluster(dir: string, accounts: readonly string[])
         const plural = role.kind === 'Role' ? 'roles' : 'clusterroles';
         await admin.replace(`/apis/rbac.authorization.k8s.io/v1${where}/${plural}/${role.name}`, object);
       },
-      close: () => server.close(),
+      close: () => cluster.close(),
     };
   } catch (error) {
-    await server.close();
+    await cluster.close();
     throw error;
   }
 }
@@ -165,8 +161,8 @@ export async function runScenario(options: RunOptions): Promise<RunReport> {
   let child: ChildProcess | undefined;
   try {
     await scenario.reset();
-    const first = cluster.server.denials.length;
-    const mine = () => cluster.server.denials.slice(first).filter((d) => d.user === user);
+    const first = (await cluster.cluster.denials()).length;
+    const mine = async () => (await cluster.cluster.denials()).slice(first).filter((d) => d.user === user);
     const { args, netns } = scenario.command(cluster.kubeconfigOf(scenario.account));
     const [command, argv] = netns
       ? ['ip', ['netns', 'exec', netns, process.execPath, ...args]]
@@ -185,7 +181,7 @@ export async function runScenario(options: RunOptions): Promise<RunReport> {
       async waitFor(what, probe, waitMs = timeoutMs) {
         const deadline = Date.now() + waitMs;
         for (;;) {
-          const refusals = mine();
+          const refusals = await mine();
           if (without && refusals.some((d) => refusedByMissing(d, without))) throw new Refused();
           if (!without && refusals.length > 0) {
             throw new Error(`the full RBAC refused ${scenario.account}: ${refusals[0]!.message}`);
@@ -217,7 +213,7 @@ export async function runScenario(options: RunOptions): Promise<RunReport> {
     } catch (error) {
       if (!(error instanceof Refused)) throw error;
     }
-    return { completed, denials: mine() };
+    return { completed, denials: await mine() };
   } finally {
     if (child) {
       child.kill('SIGKILL');

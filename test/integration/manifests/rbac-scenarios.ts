@@ -103,7 +103,7 @@ export async function controllerScenario(cluster: RbacCluster): Promise<Scenario
         atLeast(1)(await eventCount(cluster, a.metadata.uid, 'IPAllocated')),
       );
 
-      cluster.server.faults.failNext(1, 409, { method: 'PUT', path: `${services}/svc-b/status` });
+      cluster.cluster.faults.failNext(1, 409, { method: 'PUT', path: `${services}/svc-b/status` });
       await admin.create(services, loadBalancer('svc-b'));
       await run.waitFor('svc-b to get an IP past a 409 on its status write', async () => {
         const svc = await service('svc-b');

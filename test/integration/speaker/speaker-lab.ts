@@ -1,5 +1,5 @@
-// A small cluster for speaker tests: N node namespaces and a client on one L2 segment, the lab API
-// server in this process (reached from the node namespaces through socket relays), Ready Nodes and
+// A small cluster for speaker tests: N node namespaces and a client on one L2 segment, an API server
+// (embedded in this process, or the real one with BLB_KUBE=real) (reached from the node namespaces through socket relays), Ready Nodes and
 // Running speaker Pods, a dual-stack pool and one LoadBalancer Service whose status the test sets
 // itself. Speakers run as real processes (bin/main.ts speaker) inside the node namespaces.
 
@@ -16,7 +16,6 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
-import { type ApiServer, startApiServer } from '../../../lab/apiserver/server.ts';
 import {
   endpointSliceObject,
   nodeObject,
@@ -31,6 +30,7 @@ import { createSegment, removeSegment } from '../../../lab/network/segment.ts';
 import { type LabHost, type LabTopology, planTopology } from '../../../lab/network/topology.ts';
 import { startRelay } from '../../../lab/socket-relay.ts';
 import { announcingNodeAnnotation } from '../../../speaker/announcement-status.ts';
+import { startTestCluster, type TestCluster } from '../../kube-cluster.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 export const vip4 = '192.0.2.240';
@@ -91,7 +91,7 @@ export async function startSpeakerLab(prefix: string, nodeCount: number): Promis
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'speaker-it-'));
   const children: ChildProcess[] = [];
   const speakers = new Map<string, ChildProcess>();
-  let server: ApiServer | undefined;
+  let cluster: TestCluster | undefined;
   let rootRelay: Server | undefined;
 
   const spawnIn = (host: LabHost, name: string, args: string[], env: Record<string, string> = {}) => {
@@ -115,7 +115,7 @@ export async function startSpeakerLab(prefix: string, nodeCount: number): Promis
       }
     }
     await new Promise((resolve) => (rootRelay ? rootRelay.close(resolve) : resolve(undefined)));
-    await server?.close();
+    await cluster?.close();
     await removeSegment(topology.prefix);
     if (process.env.KEEP_SPEAKER_LOGS) process.stderr.write(`speaker logs kept in ${dir}\n`);
     else await fs.rm(dir, { recursive: true, force: true });
@@ -124,9 +124,9 @@ export async function startSpeakerLab(prefix: string, nodeCount: number): Promis
   try {
     await removeSegment(topology.prefix);
     await createSegment(topology);
-    server = await startApiServer({ listen: '127.0.0.1:0' });
-    const port = Number(new URL(server.url).port);
-    await server.writeKubeconfig(path.join(dir, 'kubeconfig'));
+    cluster = await startTestCluster(dir);
+    const { port } = cluster;
+    await fs.copyFile(cluster.kubeconfigFile, path.join(dir, 'kubeconfig'));
     // Node namespaces reach the API server as 127.0.0.1:PORT of their own, through a Unix socket.
     const socket = path.join(dir, 'api.sock');
     rootRelay = await startRelay({ path: socket }, { host: '127.0.0.1', port });
@@ -140,7 +140,7 @@ export async function startSpeakerLab(prefix: string, nodeCount: number): Promis
       ]);
     }
     const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromString(server.kubeconfig());
+    kubeConfig.loadFromString(cluster.kubeconfig);
     const core = kubeConfig.makeApiClient(CoreV1Api);
     await createCluster(core, kubeConfig.makeApiClient(DiscoveryV1Api), topology);
 
