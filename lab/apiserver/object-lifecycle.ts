@@ -448,6 +448,8 @@ export class ObjectLifecycle {
       object.status = { phase: 'Active' };
     } else if (type.storeKey === 'pods' && !old) {
       object.status = { phase: 'Pending' };
+    } else if (type.storeKey === 'secrets') {
+      object.type ||= 'Opaque'; // kube-apiserver's default for a Secret without a type
     } else if (type.storeKey === crdStoreKey) {
       causes = prepareCrd(object);
       // Keeping the first transition time makes a repeated apply a no-op rather than a new version.

@@ -48,11 +48,26 @@ export function fieldsOf(data: Buffer): Field[] {
   return fields;
 }
 
-/** The encoded object inside the envelope. */
-export function unwrapEnvelope(body: Buffer): Buffer {
+function envelopeFields(body: Buffer): Field[] {
   if (!body.subarray(0, magic.length).equals(magic))
     throw badRequest('the protobuf body does not start with the "k8s\\0" envelope');
-  return messageField(fieldsOf(body.subarray(magic.length)), 2);
+  return fieldsOf(body.subarray(magic.length));
+}
+
+/** The encoded object inside the envelope. */
+export function unwrapEnvelope(body: Buffer): Buffer {
+  return messageField(envelopeFields(body), 2);
+}
+
+/** The envelope's TypeMeta (apiVersion 1, kind 2, in field 1) and the encoded object (field 2). */
+export function typeMetaOf(body: Buffer): { apiVersion: string; kind: string; raw: Buffer } {
+  const envelope = envelopeFields(body);
+  const typeMeta = fieldsOf(messageField(envelope, 1));
+  return {
+    apiVersion: stringField(typeMeta, 1),
+    kind: stringField(typeMeta, 2),
+    raw: messageField(envelope, 2),
+  };
 }
 
 /** A nested message field (empty when absent, as protobuf defaults it). */

@@ -3,6 +3,8 @@
 
 import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
+import { decodeProtobufObject } from './protobuf-objects.ts';
+import { protobufMediaType } from './protobuf-wire.ts';
 import { ApiError, badRequest } from './status-errors.ts';
 
 export const maxBodyBytes = 3 * 1024 * 1024;
@@ -59,7 +61,8 @@ export function decodeObjectBody(contentType: string | undefined, body: Buffer):
   const type = mediaType(contentType);
   if (type === 'application/json' || type === '') return parseJson(body);
   if (type === 'application/yaml' || type === 'application/x-yaml') return parseYamlBody(body);
-  throw unsupported(type, ['application/json', 'application/yaml']);
+  if (type === protobufMediaType) return decodeProtobufObject(body);
+  throw unsupported(type, ['application/json', 'application/yaml', protobufMediaType]);
 }
 
 export function patchTypeOf(contentType: string | undefined): PatchType {

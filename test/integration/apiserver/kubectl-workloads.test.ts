@@ -129,6 +129,38 @@ describe('create, replace, get', () => {
     assert.match(again.stderr, /AlreadyExists|already exists/);
   });
 
+  test('the imperative create commands work, though kubectl sends their objects as protobuf', async () => {
+    assert.match(await lab.kubectl(['create', 'namespace', 'imperative']), /namespace\/imperative created/);
+    await lab.kubectl([
+      'create',
+      'configmap',
+      'settings',
+      '-n',
+      'imperative',
+      '--from-literal=mode=fast',
+      '--from-literal=level=3',
+    ]);
+    await lab.kubectl([
+      'create',
+      'secret',
+      'generic',
+      'key',
+      '-n',
+      'imperative',
+      '--from-literal=secretkey=s3cr3t',
+    ]);
+    await lab.kubectl(['create', 'serviceaccount', 'robot', '-n', 'imperative']);
+    assert.deepEqual((await getJson('cm', 'settings', '-n', 'imperative')).data, {
+      mode: 'fast',
+      level: '3',
+    });
+    const secret = await getJson('secret', 'key', '-n', 'imperative');
+    assert.equal(secret.type, 'Opaque');
+    assert.equal(Buffer.from(secret.data.secretkey, 'base64').toString(), 's3cr3t');
+    assert.equal((await getJson('sa', 'robot', '-n', 'imperative')).metadata.name, 'robot');
+    assert.equal((await getJson('ns', 'imperative')).status.phase, 'Active');
+  });
+
   test('replace -f swaps the whole object', async () => {
     const file = await lab.writeFile(
       'cm-replace.yaml',
