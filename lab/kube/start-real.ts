@@ -37,6 +37,8 @@ export interface RealControlPlaneOptions {
   readonly binaries: KubeBinaries;
   readonly start: StartProcess;
   readonly log?: (line: string) => void;
+  /** Free loopback ports are picked when absent. */
+  readonly ports?: ControlPlanePorts;
 }
 
 async function freePorts(): Promise<ControlPlanePorts> {
@@ -60,7 +62,7 @@ export async function startRealControlPlane(options: RealControlPlaneOptions): P
   await mkdir(layout.etcdData, { recursive: true, mode: 0o700 });
   const pki = await makeLabPki(layout.pki);
   await writeFile(layout.auditPolicy, toYaml(auditPolicy));
-  const ports = await freePorts();
+  const ports = options.ports ?? (await freePorts());
   const processes: LabProcess[] = [];
   const watch = { processes, logDir };
   const start = (spec: Parameters<StartProcess>[0]) => {

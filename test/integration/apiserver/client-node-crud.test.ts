@@ -175,7 +175,7 @@ describe('Services', () => {
     assert.match(v6.spec?.clusterIP ?? '', /^fd00:10:96::/);
   });
 
-  test('invalid port is 422 naming the field', async () => {
+  test('invalid port is 422 naming the field (and targetPort, defaulted from it)', async () => {
     const bad = await apiError(
       core.createNamespacedService({
         namespace,
@@ -187,7 +187,7 @@ describe('Services', () => {
     const causes = (bad.status.details as { causes: { field: string }[] }).causes;
     assert.deepEqual(
       causes.map((c) => c.field),
-      ['spec.ports[0].port'],
+      ['spec.ports[0].port', 'spec.ports[0].targetPort'],
     );
   });
 
