@@ -1,4 +1,5 @@
-// Controller end to end: N LoadBalancer Services created through the lab API server until every
+// Controller end to end: N LoadBalancer Services created through the API server (the embedded one,
+// or with --kube real the real control plane, figures named …_real) until every
 // one shows an address, as a ratio to the raw write rate of the same server in the same run (the
 // same N Service creates, same client and concurrency, with a loadBalancerClass no controller
 // serves, before the controller starts; deleted again before the measured phase). Then the
@@ -7,7 +8,7 @@
 // namespace of its own (reaching the API server through a Unix-socket relay), given a Node, its Pod
 // and an EndpointSlice per Service, and its RSS once it announces all N. The API server, controller
 // and speaker run as separate processes (the CLI), the load from this one. Figures, not assertions.
-//   node_modules/.bin/node bench/controller-e2e.ts [--quick] [--json FILE] [services]
+//   node_modules/.bin/node bench/controller-e2e.ts [--quick] [--kube real] [--json FILE] [services]
 // Full: 10 000 Services; --quick: 1 500.
 
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -32,6 +33,7 @@ import {
   speakerPodRunningStatus,
 } from '../lab/cluster-objects.ts';
 import type { LabHost } from '../lab/network/topology.ts';
+import { startBenchApi } from './lib/bench-api.ts';
 import { benchArgs, report, round } from './lib/figures.ts';
 import { createNetnsPair, planNetnsPair, removeNetnsPair } from './lib/netns-pair.ts';
 
@@ -122,22 +124,18 @@ function cpuSeconds(pid: number | undefined): number {
 }
 
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'controller-bench-'));
-const kubeconfigFile = path.join(dir, 'kubeconfig');
-const serverLines: string[] = [];
-const server = spawnCli(
-  ['apiserver', '--listen', '127.0.0.1:0', '--kubeconfig-out', kubeconfigFile],
-  (l) => void serverLines.push(l),
-);
-const children: ChildProcess[] = [server];
+const api = await startBenchApi(args.kube, dir);
+const { kubeconfigFile } = api;
+const children: ChildProcess[] = [];
 // A runner's timeout or ^C must not leave the API server and controllers behind.
 for (const signal of ['SIGTERM', 'SIGINT'] as const)
   process.once(signal, () => {
     for (const child of children) child.kill('SIGKILL');
+    for (const pid of api.pids()) process.kill(pid, 'SIGKILL');
     void fs.rm(dir, { recursive: true, force: true }).finally(() => process.exit(1));
   });
 const pair = planNetnsPair(`cbench${process.pid}`);
 try {
-  await waitForLine(serverLines, /^http:\/\//, 20_000);
   const kc = loadKubeConfig(kubeconfigFile);
   const core = kc.makeApiClient(CoreV1Api);
 
@@ -198,7 +196,7 @@ try {
   informer.on('update', note);
   await informer.start();
 
-  const cpuBefore = { server: cpuSeconds(server.pid), controller: cpuSeconds(first.pid) };
+  const cpuBefore = { server: cpuSeconds(api.pid), controller: cpuSeconds(first.pid) };
   const start = performance.now();
   let createdAt = 0;
   const creating = inParallel(serviceCount, (i) =>
@@ -211,7 +209,7 @@ try {
   await creating;
   const allAssignedMs = performance.now() - start;
   const e2eCpu = {
-    apiserverSeconds: round(cpuSeconds(server.pid) - cpuBefore.server, 2),
+    apiserverSeconds: round(cpuSeconds(api.pid) - cpuBefore.server, 2),
     controllerSeconds: round(cpuSeconds(first.pid) - cpuBefore.controller, 2),
   };
   const e2ePerSecond = assigned.size / (allAssignedMs / 1000);
@@ -391,6 +389,7 @@ try {
   });
 } finally {
   for (const child of children.reverse()) await stop(child);
+  await api.stop();
   await removeNetnsPair(pair);
   await fs.rm(dir, { recursive: true, force: true });
 }

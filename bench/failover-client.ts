@@ -7,7 +7,7 @@
 // After each trial the cable goes back in and the speaker is started again with its own command
 // line; the next trial waits, polling, until every speaker holds every peer alive, only the elected
 // leader announces, and the client's traffic reaches the leader. Crash and graceful trials alternate.
-// Run: node_modules/.bin/node bench/failover-client.ts [--quick] [--json FILE] [--trials N]
+// Run: node_modules/.bin/node bench/failover-client.ts [--quick] [--kube real] [--json FILE] [--trials N]
 
 import { electionOrder } from '../speaker/election/elect-leader.ts';
 import { startFailoverLab, wallMs } from './lib/failover-lab.ts';
@@ -104,7 +104,7 @@ function timelineSeries(trials: readonly Trial[], kind: Kind): Series | undefine
 async function main(): Promise<void> {
   const began = wallMs();
   log(`lab up (${nodeCount} nodes)`);
-  const lab = await startFailoverLab(nodeCount, (line) => log(`lab: ${line}`));
+  const lab = await startFailoverLab(nodeCount, (line) => log(`lab: ${line}`), args.kube);
   const labUpS = (wallMs() - began) / 1000;
   const trials: Trial[] = [];
   try {

@@ -53,7 +53,13 @@ function runBench(
   jsonFile: string,
 ): Promise<{ outcome: BenchOutcome; report?: BenchReport }> {
   const limitS = quick ? plan.quickS : plan.fullS;
-  const args = [path.join(benchDir, `${plan.name}.ts`), ...(quick ? ['--quick'] : []), '--json', jsonFile];
+  const args = [
+    path.join(benchDir, `${plan.script ?? plan.name}.ts`),
+    ...(plan.args ?? []),
+    ...(quick ? ['--quick'] : []),
+    '--json',
+    jsonFile,
+  ];
   const started = performance.now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { KubeBackend } from '../../lab/kube-api.ts';
 import { labDown } from '../../lab/lab-down.ts';
 import { type LabPaths, type LabState, labPaths } from '../../lab/lab-state.ts';
 import { labUp } from '../../lab/lab-up.ts';
@@ -129,7 +130,11 @@ function spawnProbe(
   });
 }
 
-export async function startFailoverLab(nodeCount: number, log: (line: string) => void): Promise<FailoverLab> {
+export async function startFailoverLab(
+  nodeCount: number,
+  log: (line: string) => void,
+  kube: KubeBackend = 'embedded',
+): Promise<FailoverLab> {
   const prefix = `bfo${process.pid}`.slice(0, 16);
   const dir = await mkdtemp(join(tmpdir(), 'blb-bench-failover-'));
   const paths: LabPaths = labPaths(join(dir, 'lab'));
@@ -154,7 +159,7 @@ export async function startFailoverLab(nodeCount: number, log: (line: string) =>
   process.once('SIGTERM', interrupted);
   const logText = (name: string) => readFile(join(paths.logs, `${name}.log`), 'utf8').catch(() => '');
   try {
-    const state = await labUp({ paths, prefix, nodes: nodeCount, repoRoot, log });
+    const state = await labUp({ paths, prefix, nodes: nodeCount, repoRoot, log, kube });
     const vip = state.ingress.ipv4;
     if (!vip) throw new Error('the lab ingress Service got no IPv4 address');
     const topology = planTopology(prefix, nodeCount);

@@ -3,6 +3,8 @@
 // `--json FILE` it also writes it there. `--quick` asks for a shorter run with the same figure names.
 
 import { writeFileSync } from 'node:fs';
+import { kubernetesVersion } from '../../lab/kube/binaries.ts';
+import { type KubeBackend, parseKubeBackend } from '../../lab/kube-api.ts';
 
 export interface Figure {
   readonly value: number | boolean;
@@ -49,6 +51,8 @@ export interface BenchReport {
 export interface BenchArgs {
   readonly quick: boolean;
   readonly jsonFile: string | undefined;
+  /** --kube real: the benches that need an API server run on the real control plane. */
+  readonly kube: KubeBackend;
   /** Arguments other than --quick and --json FILE, in order. */
   readonly rest: readonly string[];
 }
@@ -57,19 +61,41 @@ export function benchArgs(argv: readonly string[] = process.argv.slice(2)): Benc
   const rest: string[] = [];
   let quick = false;
   let jsonFile: string | undefined;
+  let kube: KubeBackend = 'embedded';
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--quick') quick = true;
     else if (arg === '--json') {
       jsonFile = argv[++i];
       if (!jsonFile) throw new Error('--json needs a file name');
-    } else rest.push(arg);
+    } else if (arg === '--kube') kube = parseKubeBackend(argv[++i] ?? '');
+    else rest.push(arg);
   }
-  return { quick, jsonFile, rest };
+  return { quick, jsonFile, kube, rest };
+}
+
+/**
+ * A report measured on the real control plane keeps apart from the embedded one's: the bench is
+ * named NAME-real and each figure and series NAME_real, with the API server named in each reference.
+ */
+export function forBackend(result: BenchReport, kube: KubeBackend): BenchReport {
+  if (kube === 'embedded') return result;
+  const rename = <T>(record: Readonly<Record<string, T>>, change: (value: T) => T) =>
+    Object.fromEntries(Object.entries(record).map(([key, value]) => [`${key}_real`, change(value)]));
+  return {
+    ...result,
+    bench: `${result.bench}-real`,
+    figures: rename(result.figures, (f) => ({
+      ...f,
+      reference: `on kube-apiserver ${kubernetesVersion}: ${f.reference}`,
+    })),
+    ...(result.series ? { series: rename(result.series, (series) => series) } : {}),
+  };
 }
 
 /** Prints the figures for a reader and, with --json, writes the whole report for the runner. */
-export function report(args: BenchArgs, result: BenchReport): void {
+export function report(args: BenchArgs, measured: BenchReport): void {
+  const result = forBackend(measured, args.kube);
   console.log(JSON.stringify({ bench: result.bench, quick: result.quick, figures: result.figures }, null, 2));
   if (args.jsonFile) writeFileSync(args.jsonFile, `${JSON.stringify(result)}\n`);
 }

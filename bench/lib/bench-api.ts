@@ -1,0 +1,74 @@
+// The API server a bench runs against: the embedded one (the CLI's `apiserver`, one process) or the
+// real control plane (etcd, kube-apiserver, kube-controller-manager). Either way the bench gets an
+// admin kubeconfig, the PID whose CPU counts as the API server's, and one way to stop it all.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ensureKubeBinaries } from '../../lab/kube/build.ts';
+import { apiserverProcessName } from '../../lab/kube/control-plane.ts';
+import { startRealControlPlane } from '../../lab/kube/start-real.ts';
+import type { KubeBackend } from '../../lab/kube-api.ts';
+import type { LabProcess } from '../../lab/lab-state.ts';
+import { startDetached, stopAll } from '../../lab/processes.ts';
+import { waitFor } from '../../lab/wait.ts';
+
+export interface BenchApi {
+  readonly kubeconfigFile: string;
+  /** The API server's own process (kube-apiserver, not etcd, on the real backend). */
+  readonly pid: number;
+  /** Every PID to kill if the bench is stopped hard. */
+  readonly pids: () => number[];
+  stop(): Promise<void>;
+}
+
+const cli = path.resolve(import.meta.dirname, '../../bin/baremetal-lb');
+
+export function startBenchApi(kube: KubeBackend, dir: string): Promise<BenchApi> {
+  return kube === 'real' ? startReal(dir) : startEmbedded(dir);
+}
+
+async function startEmbedded(dir: string): Promise<BenchApi> {
+  const kubeconfigFile = path.join(dir, 'kubeconfig');
+  const child: ChildProcess = spawn(
+    cli,
+    ['apiserver', '--listen', '127.0.0.1:0', '--kubeconfig-out', kubeconfigFile],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  await waitFor('the embedded API server kubeconfig', 20_000, async () =>
+    (await readFile(kubeconfigFile, 'utf8').catch(() => '')) ? true : undefined,
+  );
+  return {
+    kubeconfigFile,
+    pid: child.pid!,
+    pids: () => [child.pid!],
+    stop: () => stopAll([child.pid!]),
+  };
+}
+
+async function startReal(dir: string): Promise<BenchApi> {
+  const binaries = await ensureKubeBinaries({ log: (line) => process.stderr.write(`kube:build: ${line}\n`) });
+  const logDir = path.join(dir, 'logs');
+  await mkdir(logDir, { recursive: true });
+  const processes: LabProcess[] = [];
+  const plane = await startRealControlPlane({
+    dir: path.join(dir, 'control-plane'),
+    logDir,
+    binaries,
+    start: (spec) => {
+      const started = startDetached(spec, logDir);
+      processes.push(started);
+      return started;
+    },
+  }).catch(async (error) => {
+    await stopAll(processes.map((p) => p.pid));
+    throw error;
+  });
+  return {
+    kubeconfigFile: plane.layout.adminKubeconfig,
+    pid: processes.find((p) => p.name === apiserverProcessName)!.pid,
+    pids: () => processes.map((p) => p.pid),
+    stop: () => stopAll(processes.map((p) => p.pid)),
+  };
+}
