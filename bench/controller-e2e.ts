@@ -20,8 +20,8 @@ import {
   CoreV1Api,
   DiscoveryV1Api,
   makeInformer,
-  type V1Node,
-  type V1Pod,
+  PatchStrategy,
+  setHeaderOptions,
   type V1Service,
 } from '@kubernetes/client-node';
 import { loadKubeConfig } from '../common/kube/kubeconfig.ts';
@@ -38,6 +38,7 @@ import { benchArgs, report, round } from './lib/figures.ts';
 import { createNetnsPair, planNetnsPair, removeNetnsPair } from './lib/netns-pair.ts';
 
 const repo = path.resolve(import.meta.dirname, '..');
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const cli = path.join(repo, 'bin/baremetal-lb');
 const args = benchArgs();
 const serviceCount = Math.min(20_000, Number(args.rest[0] ?? (args.quick ? 1500 : 10_000)));
@@ -264,17 +265,15 @@ try {
   await waitForLine(relayLines, /^relay 127/, 20_000);
   const now = new Date();
   const nodeBody = nodeObject(node);
-  const createdNode = await core.createNode({ body: nodeBody });
-  await core.replaceNodeStatus({
-    name: node.name,
-    body: { ...createdNode, ...nodeReadyStatus(node, now) } as unknown as V1Node,
-  });
+  await core.createNode({ body: nodeBody });
+  // Merge patches, not replaces: on a real cluster kube-controller-manager touches a new Node at once,
+  // so a replace with the version from the create would conflict.
+  await core.patchNodeStatus({ name: node.name, body: nodeReadyStatus(node, now) }, mergePatch);
   const pod = await core.createNamespacedPod({ namespace, body: speakerPodObject(node) });
-  await core.replaceNamespacedPodStatus({
-    namespace,
-    name: pod.metadata!.name!,
-    body: { ...pod, ...speakerPodRunningStatus(node, now) } as unknown as V1Pod,
-  });
+  await core.patchNamespacedPodStatus(
+    { namespace, name: pod.metadata!.name!, body: speakerPodRunningStatus(node, now) },
+    mergePatch,
+  );
   const discovery = kc.makeApiClient(DiscoveryV1Api);
   await inParallel(serviceCount, (i) =>
     discovery.createNamespacedEndpointSlice({
