@@ -1,5 +1,5 @@
-// Waiting for the lab's processes to be ready: a poll that gives up at once, naming the process and
-// showing the end of its log, when one of the processes it depends on has exited.
+// Starting the lab's processes and waiting for them: a free loopback port to give one, and a poll that
+// gives up at once, naming the process and showing the end of its log, when one it depends on exits.
 import { readFile } from 'node:fs/promises';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';

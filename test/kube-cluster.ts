@@ -10,17 +10,12 @@ import {
   type FaultControls,
   startApiServer,
 } from '../lab/apiserver/server.ts';
+import { type AdminRequest, adminKubeconfig, adminRequest, apiserverGet } from '../lab/kube/admin-client.ts';
 import { auditDenials } from '../lab/kube/audit.ts';
 import { ensureKubeBinaries } from '../lab/kube/build.ts';
-import {
-  type AdminRequest,
-  adminKubeconfig,
-  adminRequest,
-  apiserverGet,
-  apiserverProcessName,
-} from '../lab/kube/control-plane.ts';
+import { apiserverProcessName } from '../lab/kube/control-plane.ts';
 import { startFaultProxy } from '../lab/kube/fault-proxy.ts';
-import { startRealControlPlane } from '../lab/kube/start-real.ts';
+import { startDetachedControlPlane } from '../lab/kube/start-real.ts';
 import { type KubeBackend, parseKubeBackend } from '../lab/kube-api.ts';
 import { kubectlFor } from '../lab/kubectl.ts';
 import type { LabProcess } from '../lab/lab-state.ts';
@@ -115,19 +110,8 @@ async function startRealTestCluster(dir: string): Promise<TestCluster> {
   const binaries = await ensureKubeBinaries({ log: (line) => process.stderr.write(`kube:build: ${line}\n`) });
   const logDir = join(dir, 'logs');
   await mkdir(logDir, { recursive: true });
-  const processes: LabProcess[] = [];
-  const start = (spec: Parameters<typeof startDetached>[0]) => {
-    const started = startDetached(spec, logDir);
-    processes.push(started);
-    return started;
-  };
-  let plane: Awaited<ReturnType<typeof startRealControlPlane>>;
-  try {
-    plane = await startRealControlPlane({ dir: join(dir, 'control-plane'), logDir, binaries, start });
-  } catch (error) {
-    await stopAll(processes.map((p) => p.pid));
-    throw error;
-  }
+  const plane = await startDetachedControlPlane({ dir: join(dir, 'control-plane'), logDir, binaries });
+  const processes: LabProcess[] = [...plane.processes];
   // A test run that dies without close() must not leave a control plane behind.
   const killAll = () => {
     for (const p of processes) stopNow(p.pid);

@@ -6,10 +6,9 @@ import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ensureKubeBinaries } from '../../lab/kube/build.ts';
 import { apiserverProcessName } from '../../lab/kube/control-plane.ts';
-import { startRealControlPlane } from '../../lab/kube/start-real.ts';
+import { startDetachedControlPlane } from '../../lab/kube/start-real.ts';
 import type { KubeBackend } from '../../lab/kube-api.ts';
-import type { LabProcess } from '../../lab/lab-state.ts';
-import { startDetached, stopAll } from '../../lab/processes.ts';
+import { stopAll } from '../../lab/processes.ts';
 import { waitFor } from '../../lab/wait.ts';
 
 export interface BenchApi {
@@ -51,24 +50,12 @@ async function startReal(dir: string): Promise<BenchApi> {
   const binaries = await ensureKubeBinaries({ log: (line) => process.stderr.write(`kube:build: ${line}\n`) });
   const logDir = path.join(dir, 'logs');
   await mkdir(logDir, { recursive: true });
-  const processes: LabProcess[] = [];
-  const plane = await startRealControlPlane({
-    dir: path.join(dir, 'control-plane'),
-    logDir,
-    binaries,
-    start: (spec) => {
-      const started = startDetached(spec, logDir);
-      processes.push(started);
-      return started;
-    },
-  }).catch(async (error) => {
-    await stopAll(processes.map((p) => p.pid));
-    throw error;
-  });
+  const plane = await startDetachedControlPlane({ dir: path.join(dir, 'control-plane'), logDir, binaries });
+  const pids = plane.processes.map((p) => p.pid);
   return {
     kubeconfigFile: plane.layout.adminKubeconfig,
-    pid: processes.find((p) => p.name === apiserverProcessName)!.pid,
-    pids: () => processes.map((p) => p.pid),
-    stop: () => stopAll(processes.map((p) => p.pid)),
+    pid: plane.processes.find((p) => p.name === apiserverProcessName)!.pid,
+    pids: () => pids,
+    stop: () => stopAll(pids),
   };
 }

@@ -2,7 +2,8 @@
 // or only those matching a method and path), or hold requests until released. The server consults
 // this before handling anything.
 
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { statusBody } from './status-errors.ts';
 
 export interface FaultMatch {
   /** HTTP method, any case; omitted matches every method. */
@@ -45,7 +46,7 @@ export class Faults implements FaultControls {
   }
 
   /** The code to fail this request with, if a pending failure matches it. */
-  takeFailure(method: string, path: string): 500 | 409 | undefined {
+  private takeFailure(method: string, path: string): 500 | 409 | undefined {
     const { remaining, code, match } = this.failures;
     if (remaining === 0) return undefined;
     if (match.method !== undefined && match.method.toUpperCase() !== method.toUpperCase()) return undefined;
@@ -57,6 +58,21 @@ export class Faults implements FaultControls {
       return undefined;
     this.failures.remaining--;
     return code;
+  }
+
+  /**
+   * Answers the request with a pending failure that matches it, as kube-apiserver words a 409 or 500;
+   * false when none does and the request is to be served.
+   */
+  answerWithFailure(req: IncomingMessage, res: ServerResponse, path: string): boolean {
+    const failure = this.takeFailure(req.method ?? 'GET', path);
+    if (failure === undefined) return false;
+    req.resume();
+    const reason = failure === 500 ? 'InternalError' : 'Conflict';
+    const text = JSON.stringify(statusBody(failure, reason, `injected fault: ${reason}`));
+    res.writeHead(failure, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+    res.end(text);
+    return true;
   }
 
   pause(): void {

@@ -157,13 +157,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     await faults.gate();
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const failure = faults.takeFailure(req.method ?? 'GET', url.pathname);
-    if (failure !== undefined) {
-      req.resume();
-      const reason = failure === 500 ? 'InternalError' : 'Conflict';
-      reply(res, failure, statusBody(failure, reason, `injected fault: ${reason}`));
-      return;
-    }
+    if (faults.answerWithFailure(req, res, url.pathname)) return;
     const authenticated = authenticate(bearerTokenOf(req), tokens);
     if (!authenticated) {
       req.resume();

@@ -1,15 +1,11 @@
 // The real control plane on loopback, as the lab and the tests run it: etcd, kube-apiserver and
-// kube-controller-manager, each a process with its own log, started in that order and each waited
-// for before the next. What the processes are (commands and flags) is plain data built here; how
-// they are started is the caller's (`lab up` detaches them, so they outlive it).
-import { readFile } from 'node:fs/promises';
-import { request } from 'node:https';
+// kube-controller-manager, each a process with its own log. What the processes are (commands and
+// flags, files, the audit policy) is plain data built here; start-real.ts starts them in order.
 import { join } from 'node:path';
-import { stringify as toYaml } from 'yaml';
 import type { LabProcess } from '../lab-state.ts';
 import type { ProcessSpec } from '../processes.ts';
 import type { KubeBinaries } from './binaries.ts';
-import { type LabPki, makeLabPki } from './pki.ts';
+import type { LabPki } from './pki.ts';
 
 /** The same ranges the embedded server hands cluster IPs out of: data only, never put on an interface. */
 export const serviceClusterIPRanges = '10.96.0.0/12,fd00:10:96::/112';
@@ -138,80 +134,6 @@ export function controllerManagerProcess(
       '--controllers=*,-nodelifecycle',
     ],
   };
-}
-
-/** A kubeconfig for the admin: the lab's CA and the client certificate in group system:masters. */
-export async function adminKubeconfig(pki: LabPki, port: number): Promise<string> {
-  const data = async (file: string) => (await readFile(file)).toString('base64');
-  return toYaml({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [
-      {
-        name: 'lab',
-        cluster: {
-          server: `https://127.0.0.1:${port}`,
-          'certificate-authority-data': await data(pki.caCert),
-        },
-      },
-    ],
-    users: [
-      {
-        name: 'lab-admin',
-        user: {
-          'client-certificate-data': await data(pki.adminCert),
-          'client-key-data': await data(pki.adminKey),
-        },
-      },
-    ],
-    contexts: [{ name: 'lab', context: { cluster: 'lab', user: 'lab-admin' } }],
-    'current-context': 'lab',
-    preferences: {},
-  });
-}
-
-export { makeLabPki };
-
-export interface AdminRequest {
-  readonly method?: string;
-  readonly path: string;
-  readonly body?: string;
-  /** Content-Type of the body; JSON by default. */
-  readonly contentType?: string;
-}
-
-/** A request to the API server as the admin (client certificate); resolves with any status. */
-export async function adminRequest(
-  pki: LabPki,
-  port: number,
-  { method = 'GET', path, body, contentType = 'application/json' }: AdminRequest,
-): Promise<{ status: number; body: string }> {
-  const [ca, cert, key] = await Promise.all(
-    [pki.caCert, pki.adminCert, pki.adminKey].map((f) => readFile(f)),
-  );
-  const headers = body === undefined ? {} : { 'content-type': contentType };
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, method, path, headers, ca, cert, key, timeout: 5000 },
-      (res) => {
-        let text = '';
-        res.on('data', (c: Buffer) => {
-          text += c;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer in 5 s`)));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** The body of GET `path` as the admin; rejects on a connection error or a non-2xx status. */
-export async function apiserverGet(pki: LabPki, port: number, path: string): Promise<string> {
-  const res = await adminRequest(pki, port, { path });
-  if (res.status >= 300) throw new Error(`GET ${path}: ${res.status} ${res.body}`);
-  return res.body;
 }
 
 export type StartProcess = (spec: ProcessSpec) => LabProcess;

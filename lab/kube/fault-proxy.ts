@@ -18,18 +18,6 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
-function statusBody(code: number, reason: string, message: string): string {
-  return JSON.stringify({
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message,
-    reason,
-    code,
-  });
-}
-
 function isWatch(url: URL): boolean {
   const watch = url.searchParams.get('watch');
   return watch === 'true' || watch === '1';
@@ -74,14 +62,7 @@ export async function startFaultProxy(pki: LabPki, upstreamPort: number): Promis
   const serve = async (req: IncomingMessage, res: ServerResponse) => {
     await faults.gate();
     const url = new URL(req.url ?? '/', 'https://localhost');
-    const failure = faults.takeFailure(req.method ?? 'GET', url.pathname);
-    if (failure !== undefined) {
-      req.resume();
-      const reason = failure === 500 ? 'InternalError' : 'Conflict';
-      res.writeHead(failure, { 'content-type': 'application/json' });
-      res.end(statusBody(failure, reason, `injected fault: ${reason}`));
-      return;
-    }
+    if (faults.answerWithFailure(req, res, url.pathname)) return;
     if (isWatch(url)) {
       faults.watches.add(res);
       res.on('close', () => faults.watches.delete(res));

@@ -4,11 +4,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { stringify as toYaml } from 'yaml';
 import type { LabProcess } from '../lab-state.ts';
+import { startDetached, stopAll } from '../processes.ts';
 import { freeLoopbackPort, waitFor } from '../wait.ts';
+import { adminKubeconfig, apiserverGet } from './admin-client.ts';
 import type { KubeBinaries } from './binaries.ts';
 import {
-  adminKubeconfig,
-  apiserverGet,
   apiserverProcess,
   auditPolicy,
   type ControlPlaneLayout,
@@ -16,10 +16,9 @@ import {
   controllerManagerProcess,
   controlPlaneLayout,
   etcdProcess,
-  makeLabPki,
   type StartProcess,
 } from './control-plane.ts';
-import type { LabPki } from './pki.ts';
+import { type LabPki, makeLabPki } from './pki.ts';
 
 export interface RealControlPlane {
   readonly layout: ControlPlaneLayout;
@@ -97,4 +96,27 @@ export async function startRealControlPlane(options: RealControlPlaneOptions): P
     watch,
   );
   return { layout, pki, ports, url: `https://127.0.0.1:${ports.apiserver}`, kubeconfig, processes };
+}
+
+/**
+ * The control plane with each process detached and logging to `logDir/<name>.log`, for callers that
+ * own no process table of their own (tests, benches); a start that fails stops what it had started.
+ */
+export async function startDetachedControlPlane(
+  options: Omit<RealControlPlaneOptions, 'start'>,
+): Promise<RealControlPlane> {
+  const started: LabProcess[] = [];
+  try {
+    return await startRealControlPlane({
+      ...options,
+      start: (spec) => {
+        const process = startDetached(spec, options.logDir);
+        started.push(process);
+        return process;
+      },
+    });
+  } catch (error) {
+    await stopAll(started.map((p) => p.pid));
+    throw error;
+  }
 }

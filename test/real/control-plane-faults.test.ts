@@ -8,16 +8,14 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { findGo } from '../../lab/kube/binaries.ts';
 import { ensureKubeBinaries, KubeBuildError } from '../../lab/kube/build.ts';
-import { startRealControlPlane } from '../../lab/kube/start-real.ts';
-import type { LabProcess } from '../../lab/lab-state.ts';
-import { startDetached, stopAll } from '../../lab/processes.ts';
+import { startDetachedControlPlane } from '../../lab/kube/start-real.ts';
+import { stopAll } from '../../lab/processes.ts';
 import { freeLoopbackPort } from '../../lab/wait.ts';
 
 const noGo = findGo() ? false : 'no Go toolchain on this machine';
 let dir = '';
 let squatter: Server;
 let busyPort = 0;
-const started: LabProcess[] = [];
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'real-faults-'));
@@ -27,7 +25,6 @@ before(async () => {
 });
 
 after(async () => {
-  await stopAll(started.map((p) => p.pid));
   await new Promise((resolve) => squatter.close(resolve));
   await rm(dir, { recursive: true, force: true });
 });
@@ -36,17 +33,10 @@ async function startWith(name: string, ports: { etcdClient: number; etcdPeer: nu
   const logDir = join(dir, name, 'logs');
   await mkdir(logDir, { recursive: true });
   const binaries = await ensureKubeBinaries({ log: () => undefined });
-  return startRealControlPlane({
-    dir: join(dir, name),
-    logDir,
-    binaries,
-    ports,
-    start: (spec) => {
-      const p = startDetached(spec, logDir);
-      started.push(p);
-      return p;
-    },
-  });
+  const plane = await startDetachedControlPlane({ dir: join(dir, name), logDir, binaries, ports });
+  // Only reached when the start wrongly succeeded: leave nothing running behind the failed test.
+  await stopAll(plane.processes.map((p) => p.pid));
+  return plane;
 }
 
 test('kube-apiserver on a port someone holds: the error names it and shows its log', {
