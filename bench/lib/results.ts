@@ -33,7 +33,8 @@ export const benchPlans: readonly BenchPlan[] = [
     fullS: 360,
     quickS: 90,
   },
-  { name: 'controller-e2e-real', script: 'controller-e2e', args: ['--kube', 'real'], fullS: 420, quickS: 90 },
+  // 10k Services on a real kube-apiserver sharing 2 cores took 9 min 12 s (58 raw creates/s).
+  { name: 'controller-e2e-real', script: 'controller-e2e', args: ['--kube', 'real'], fullS: 900, quickS: 90 },
 ];
 
 /** The figures issue 7 asks for; results.json lists the ones a run did not produce. */

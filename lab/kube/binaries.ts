@@ -61,11 +61,11 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
 export const goBinary = '/usr/local/go/bin/go';
 
 /** The Go command to build with: `go` on PATH, else the toolchain's usual home. */
-export function findGo(env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function findGo(env: NodeJS.ProcessEnv = process.env, usualHome = goBinary): string | undefined {
   for (const dir of (env.PATH ?? '').split(':').filter(Boolean)) {
     if (existsSync(join(dir, 'go'))) return join(dir, 'go');
   }
-  return existsSync(goBinary) ? goBinary : undefined;
+  return existsSync(usualHome) ? usualHome : undefined;
 }
 
 /**

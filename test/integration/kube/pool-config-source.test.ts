@@ -1,8 +1,12 @@
-// The pool config source the controller and the speaker share, against the lab API server without
+// The pool config source the controller and the speaker share, against an API server (embedded, or
+// the real one with BLB_KUBE=real) without
 // the metallb.io CRDs (their absence must read as "no such resources"): valid configs reach onValid,
 // an invalid one is reported once per distinct set of problems and never replaces the last good one.
 
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
@@ -11,7 +15,7 @@ import { poolConfigSource } from '../../../common/kube/pool-config-source.ts';
 import { createLogger } from '../../../common/observability/logger.ts';
 import type { PoolConfig } from '../../../common/pool-config/model.ts';
 import type { ConfigProblem } from '../../../common/pool-config/problems.ts';
-import { startApiServer } from '../../../lab/apiserver/server.ts';
+import { startTestCluster } from '../../kube-cluster.ts';
 
 const logger = createLogger({ component: 'test', level: 'silent' });
 const namespace = 'default';
@@ -28,10 +32,14 @@ const poolsYaml = (addresses: string) =>
   `address-pools:\n- name: default\n  protocol: layer2\n  addresses: ['${addresses}']\n`;
 
 test('valid configs load, an invalid one keeps the last good one and is reported once', async (t) => {
-  const server = await startApiServer();
-  t.after(() => server.close());
+  const dir = await mkdtemp(join(tmpdir(), 'pool-config-source-'));
+  const cluster = await startTestCluster(dir);
+  t.after(async () => {
+    await cluster.close();
+    await rm(dir, { recursive: true, force: true });
+  });
   const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(server.kubeconfig());
+  kubeConfig.loadFromString(cluster.kubeconfig);
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const registry = new Registry();
   const clientMetrics = createKubeClientMetrics(registry);

@@ -1,8 +1,12 @@
-// The shared Kubernetes runtime against the lab API server: informers that survive faults, Events
-// that aggregate, Lease election with a fast hand-over, and the health endpoint.
+// The shared Kubernetes runtime against an API server (embedded, or the real one with BLB_KUBE=real;
+// one per file): informers that survive faults, Events that aggregate, Lease election with a fast
+// hand-over, and the health endpoint.
 
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
 import { CoordinationV1Api, CoreV1Api, KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
 import { EventRecorder } from '../../../common/kube/event-recorder.ts';
@@ -10,7 +14,7 @@ import { LeaseElection } from '../../../common/kube/lease-election.ts';
 import { ResilientInformer } from '../../../common/kube/resilient-informer.ts';
 import { startHealthServer } from '../../../common/observability/health-server.ts';
 import { createLogger } from '../../../common/observability/logger.ts';
-import { startApiServer } from '../../../lab/apiserver/server.ts';
+import { startTestCluster, type TestCluster } from '../../kube-cluster.ts';
 
 const logger = createLogger({ component: 'test', level: 'silent' });
 
@@ -22,16 +26,25 @@ async function waitFor(what: string, predicate: () => boolean | Promise<boolean>
   }
 }
 
-async function lab(t: { after: (fn: () => Promise<void>) => void }) {
-  const server = await startApiServer();
-  t.after(() => server.close());
+let dir = '';
+let cluster: TestCluster;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'kube-runtime-'));
+  cluster = await startTestCluster(dir);
+});
+after(async () => {
+  await cluster?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function lab() {
   const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(server.kubeconfig());
-  return { server, kubeConfig, core: kubeConfig.makeApiClient(CoreV1Api) };
+  kubeConfig.loadFromString(cluster.kubeconfig);
+  return { faults: cluster.faults, kubeConfig, core: kubeConfig.makeApiClient(CoreV1Api) };
 }
 
 test('an informer restarts after dropped watches and HTTP 500s and misses nothing', async (t) => {
-  const { server, kubeConfig, core } = await lab(t);
+  const { faults, kubeConfig, core } = lab();
   const informer = new ResilientInformer<V1ConfigMap>({
     name: 'configmaps',
     kubeConfig,
@@ -49,14 +62,14 @@ test('an informer restarts after dropped watches and HTTP 500s and misses nothin
   await put('one');
   await waitFor('one', () => informer.get('one', 'default') !== undefined);
 
-  server.faults.dropWatches();
+  faults.dropWatches();
   await put('two');
   await waitFor('two after dropped watches', () => informer.get('two', 'default') !== undefined);
 
-  server.faults.dropWatches();
-  server.faults.failNext(3, 500); // the re-watch and maybe a relist fail too
+  faults.dropWatches();
+  faults.failNext(3, 500); // the re-watch and maybe a relist fail too
   await new Promise((r) => setTimeout(r, 50));
-  server.faults.failNext(0, 500);
+  faults.failNext(0, 500);
   await put('three');
   await core.deleteNamespacedConfigMap({ name: 'one', namespace: 'default' });
   await waitFor(
@@ -66,8 +79,8 @@ test('an informer restarts after dropped watches and HTTP 500s and misses nothin
 });
 
 test('a list that fails at first still syncs once the server answers', async (t) => {
-  const { server, kubeConfig, core } = await lab(t);
-  server.faults.failNext(2, 500);
+  const { faults, kubeConfig, core } = lab();
+  faults.failNext(2, 500);
   const informer = new ResilientInformer<V1ConfigMap>({
     name: 'configmaps',
     kubeConfig,
@@ -82,8 +95,8 @@ test('a list that fails at first still syncs once the server answers', async (t)
   assert.equal(informer.synced, true);
 });
 
-test('repeated Events aggregate into one with a count, visible by involvedObject.uid', async (t) => {
-  const { core } = await lab(t);
+test('repeated Events aggregate into one with a count, visible by involvedObject.uid', async () => {
+  const { core } = lab();
   const svc = await core.createNamespacedService({
     namespace: 'default',
     body: { metadata: { name: 'web' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } },
@@ -108,15 +121,15 @@ test('repeated Events aggregate into one with a count, visible by involvedObject
   assert.deepEqual(summary, ['Normal IPAllocated 3', 'Warning AllocationFailed 1']);
 });
 
-test('an Event write that fails is logged, never thrown', async (t) => {
-  const { server, core } = await lab(t);
-  server.faults.failNext(1, 500);
+test('an Event write that fails is logged, never thrown', async () => {
+  const { faults, core } = lab();
+  faults.failNext(1, 500);
   const recorder = new EventRecorder({ core, component: 'c', logger });
   await recorder.record({ kind: 'Service', name: 'x', namespace: 'default' }, 'Normal', 'R', 'm');
 });
 
 test('two candidates: exactly one leads; on release the other takes over at once', async (t) => {
-  const { kubeConfig } = await lab(t);
+  const { kubeConfig } = lab();
   const coordination = kubeConfig.makeApiClient(CoordinationV1Api);
   const leading = new Set<string>();
   const stopped: string[] = [];

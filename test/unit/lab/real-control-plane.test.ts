@@ -1,11 +1,13 @@
 // The real control plane's pure parts: which programs are built and how they are stamped, the
 // processes' flags, and reading refusals from kube-apiserver's audit log.
 import assert from 'node:assert/strict';
+import { dirname } from 'node:path';
 import { test } from 'node:test';
 import { auditDenials } from '../../../lab/kube/audit.ts';
 import {
   binariesIn,
   cacheRoot,
+  findGo,
   goTargets,
   kubernetesVersion,
   programNames,
@@ -47,6 +49,13 @@ test('builds are cached outside the tree: $BAREMETAL_LB_CACHE, then $XDG_CACHE_H
   assert.equal(cacheRoot({ BAREMETAL_LB_CACHE: '/x' }), '/x');
   assert.equal(cacheRoot({ XDG_CACHE_HOME: '/y' }), '/y/baremetal-lb');
   assert.match(cacheRoot({}), /\.cache\/baremetal-lb$/);
+});
+
+test('Go is found on PATH first, then in its usual home, else not at all', () => {
+  const bin = dirname(process.execPath);
+  assert.equal(findGo({ PATH: `/nonexistent:${bin}` }, '/nonexistent/go'), undefined, 'node is no go');
+  assert.equal(findGo({ PATH: '/nonexistent' }, process.execPath), process.execPath);
+  assert.equal(findGo({ PATH: '' }, '/nonexistent/go'), undefined);
 });
 
 test('a folder without every program names the missing ones', () => {
