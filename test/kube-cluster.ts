@@ -55,6 +55,7 @@ export interface TestCluster {
 
 const kubectlOnPath = '/usr/bin/kubectl';
 
+/** `dir` holds the cluster's files (the caller removes it); `options` tune the embedded server only. */
 export async function startTestCluster(dir: string, options: ApiServerOptions = {}): Promise<TestCluster> {
   return backend === 'real' ? startRealTestCluster(dir) : startEmbeddedTestCluster(dir, options);
 }

@@ -1,6 +1,7 @@
-// An API server (embedded, or the real one with BLB_KUBE=real) set up as an operator would (CRDs, namespace.yaml and rbac/ applied with the
-// real kubectl), a kubeconfig per ServiceAccount, and runs of a real component process against it
-// that watch the server's refusals: a run can stop as soon as the 403 it is looking for happened.
+// An API server (embedded, or the real one with BLB_KUBE=real) set up as an operator would (CRDs,
+// namespace.yaml and rbac/ applied with the real kubectl), a kubeconfig per ServiceAccount, and runs
+// of a real component process against it that watch the server's refusals: a run can stop as soon
+// as the 403 it is looking for happened.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';

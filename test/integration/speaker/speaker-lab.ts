@@ -1,7 +1,8 @@
 // A small cluster for speaker tests: N node namespaces and a client on one L2 segment, an API server
-// (embedded in this process, or the real one with BLB_KUBE=real) (reached from the node namespaces through socket relays), Ready Nodes and
-// Running speaker Pods, a dual-stack pool and one LoadBalancer Service whose status the test sets
-// itself. Speakers run as real processes (bin/main.ts speaker) inside the node namespaces.
+// (embedded in this process, or the real one with BLB_KUBE=real) reached from the node namespaces
+// through socket relays, Ready Nodes and Running speaker Pods, a dual-stack pool and one
+// LoadBalancer Service whose status the test sets itself. Speakers run as real processes
+// (bin/main.ts speaker) inside the node namespaces.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
