@@ -36,6 +36,8 @@ export function labPaths(dir: string): LabPaths {
 export interface LabProcess {
   readonly name: string;
   readonly pid: number;
+  /** When it started (clock ticks since boot), so a reused PID is told apart; absent in older state files. */
+  readonly startTicks?: number;
   readonly netns?: string;
   /** How to start it again (`restartComponent`); absent in state files of older labs. */
   readonly command?: string;
@@ -71,6 +73,24 @@ export interface LabState {
   ingress: { namespace: string; service: string; ipv4: string | null; ipv6: string | null };
   processes: LabProcess[];
 }
+
+/**
+ * What a lab puts in its folder, besides a folder per node (named after the node): `lab down` removes
+ * these and nothing else, so a user's file in the same folder survives.
+ */
+export const labEntries = [
+  'state.json',
+  'state.json.tmp',
+  'kubeconfig',
+  'controller.kubeconfig',
+  'speaker.kubeconfig',
+  'memberlist.secret',
+  'apiserver-data',
+  'apiserver.sock',
+  'logs',
+  'kubectl-cache',
+  'control-plane',
+] as const;
 
 export async function readState(paths: LabPaths): Promise<LabState | undefined> {
   try {

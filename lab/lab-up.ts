@@ -19,11 +19,11 @@ import {
 } from './cluster-objects.ts';
 import { type KubeBackend, startKubernetesApi } from './kube-api.ts';
 import type { Kubectl } from './kubectl.ts';
-import { labDown } from './lab-down.ts';
+import { assertLabOrEmpty, labDown } from './lab-down.ts';
 import { type LabPaths, type LabProcess, type LabState, readState, writeState } from './lab-state.ts';
 import { createSegment } from './network/segment.ts';
 import { type LabHost, type LabTopology, planTopology } from './network/topology.ts';
-import { isAlive, type ProcessSpec, startDetached } from './processes.ts';
+import { isSameProcess, type ProcessSpec, startDetached } from './processes.ts';
 import { writeServiceAccountKubeconfig } from './service-accounts.ts';
 import { waitFor } from './wait.ts';
 import { renderNginxConfig } from './workload/nginx-config.ts';
@@ -76,9 +76,12 @@ export async function labUp(options: LabOptions): Promise<LabState> {
   const kube = options.kube ?? 'embedded';
   const log = options.log ?? (() => undefined);
   await preflight();
+  await assertLabOrEmpty(paths);
   const existing = await readState(paths).catch(() => undefined);
-  if (existing?.processes.some((p) => isAlive(p.pid))) {
-    throw new Error(`a lab is already running from ${paths.dir}; run "baremetal-lb lab down" first`);
+  if (existing?.processes.some(isSameProcess)) {
+    throw new Error(
+      `a lab is already running from ${paths.dir}; run "baremetal-lb lab down --dir ${paths.dir} --prefix ${existing?.prefix}" first`,
+    );
   }
   // Leftovers of a crashed run would collide with the new namespaces and processes.
   await labDown(paths, options.prefix);
@@ -86,12 +89,21 @@ export async function labUp(options: LabOptions): Promise<LabState> {
 
   const topology = planTopology(options.prefix, options.nodes);
   const processes: LabProcess[] = [];
+  // The state file is written before anything else and after each process starts, so that even a
+  // `lab up` killed half-way leaves `lab down` the record of everything it made.
+  let saving = Promise.resolve();
+  const saveProgress = () => {
+    saving = saving.then(() => writeState(paths, partialState(topology, paths, processes)));
+    return saving;
+  };
+  await saveProgress();
   const cli = join(repoRoot, 'bin', 'baremetal-lb');
   const node = process.execPath;
   const watch = { processes, logDir: paths.logs };
   const start = (spec: ProcessSpec) => {
     const started = startDetached(spec, paths.logs);
     processes.push(started);
+    void saveProgress();
     return started;
   };
   try {
@@ -247,13 +259,14 @@ export async function labUp(options: LabOptions): Promise<LabState> {
       },
       processes,
     };
+    await saving;
     await writeState(paths, state);
     return state;
   } catch (error) {
     const logsHint = `logs are in ${paths.logs}`;
-    await writeState(paths, partialState(topology, paths, processes)).catch(() => undefined);
+    await saveProgress().catch(() => undefined);
     throw new Error(
-      `${(error as Error).message}\nthe lab is left as it is for inspection; ${logsHint}; "lab down" removes it`,
+      `${(error as Error).message}\nthe lab is left as it is for inspection; ${logsHint}; "lab down --dir ${paths.dir} --prefix ${options.prefix}" removes it`,
     );
   }
 }

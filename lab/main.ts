@@ -7,7 +7,7 @@ import { parseKubeBackend } from './kube-api.ts';
 import { labDown } from './lab-down.ts';
 import { type LabState, labPaths, readState } from './lab-state.ts';
 import { labUp } from './lab-up.ts';
-import { isAlive } from './processes.ts';
+import { isSameProcess } from './processes.ts';
 
 const repoRoot = dirname(dirname(fileURLToPath(import.meta.url)));
 
@@ -19,6 +19,11 @@ const usage = `usage: baremetal-lb lab up [--nodes N] [--kube embedded|real] | d
   down    remove every namespace, process and file the lab made (also after a crash)
   status  print the lab's state file and whether its processes run
 `;
+
+/** --dir and --prefix of this lab, so a printed command acts on it and not on the default lab. */
+function labFlags(state: LabState): string {
+  return `--dir ${dirname(state.kubeconfig)} --prefix ${state.prefix}`;
+}
 
 export function guide(state: LabState): string {
   const client = state.client.netns;
@@ -52,7 +57,7 @@ export function guide(state: LabState): string {
     `  sudo kill -9 $(jq '.nodes[] | select(.name=="NODE") | .speakerPid' ${join(dirname(state.kubeconfig), 'state.json')})`,
     `  sudo ip -n ${state.prefix}-switch link set p-NODE down    # take its cable out`,
     '',
-    'Tear it all down:  sudo ./bin/baremetal-lb lab down',
+    `Tear it all down:  sudo ./bin/baremetal-lb lab down ${labFlags(state)}`,
     '',
   ];
   return lines.join('\n');
@@ -103,6 +108,11 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(
           `lab: removed ${removed.namespaces.length} namespaces and ${removed.processes} processes\n`,
         );
+        if (removed.keptFiles.length > 0) {
+          process.stdout.write(
+            `lab: left ${removed.keptFiles.join(', ')} in ${paths.dir}: the lab did not make them\n`,
+          );
+        }
         return 0;
       }
       case 'status': {
@@ -111,7 +121,7 @@ export async function main(argv: string[]): Promise<number> {
           process.stdout.write(`no lab in ${paths.dir}\n`);
           return 1;
         }
-        const running = state.processes.map((p) => ({ ...p, running: isAlive(p.pid) }));
+        const running = state.processes.map((p) => ({ ...p, running: isSameProcess(p) }));
         process.stdout.write(`${JSON.stringify({ ...state, processes: running }, null, 2)}\n`);
         return running.every((p) => p.running) ? 0 : 1;
       }

@@ -1,9 +1,8 @@
 // Starting and ending the lab's long-running processes. They outlive `lab up`, so each is detached,
-// logs to a file, and is found again by PID (from the state file) or, after a crash lost the
-// state, by the lab directory that appears on its command line.
+// logs to a file, and is found again by PID from the state file, together with its start time: a
+// PID the kernel has since given to another process is never signalled.
 import { spawn } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LabProcess } from './lab-state.ts';
 
@@ -35,9 +34,11 @@ export function startDetached(spec: ProcessSpec, logDir: string): LabProcess {
   });
   child.unref();
   if (child.pid === undefined) throw new Error(`could not start ${spec.name} (${spec.command})`);
+  const startTicks = processStartTicks(child.pid);
   return {
     name: spec.name,
     pid: child.pid,
+    ...(startTicks !== undefined ? { startTicks } : {}),
     ...(spec.netns ? { netns: spec.netns } : {}),
     command: spec.command,
     args: [...spec.args],
@@ -45,60 +46,48 @@ export function startDetached(spec: ProcessSpec, logDir: string): LabProcess {
   };
 }
 
-export async function commandLine(pid: number): Promise<string | undefined> {
-  try {
-    return (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0').join(' ');
-  } catch {
-    return undefined;
-  }
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function parentOf(pid: number): Promise<number | undefined> {
+/** /proc/PID/stat's state (field 3) and start time (field 22, clock ticks since boot), or undefined. */
+function statOf(pid: number): { state: string; startTicks: number } | undefined {
   try {
     // The command name in field 2 may hold spaces or parentheses; fields after its last ')' are fixed.
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    return ppid > 0 ? ppid : undefined;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const startTicks = Number(fields[19]);
+    return Number.isFinite(startTicks) ? { state: fields[0] ?? '', startTicks } : undefined;
   } catch {
     return undefined;
   }
-}
-
-/** This process and every process above it, e.g. `sudo … --dir X` or `timeout … --dir X`. */
-async function ancestry(): Promise<Set<number>> {
-  const chain = new Set<number>();
-  for (
-    let pid: number | undefined = process.pid;
-    pid !== undefined && !chain.has(pid);
-    pid = await parentOf(pid)
-  ) {
-    chain.add(pid);
-  }
-  return chain;
 }
 
 /**
- * PIDs whose command line mentions `marker` (the lab's absolute directory), except the caller and
- * its ancestors: `sudo lab down --dir X` names the directory too and must not end itself.
+ * Whether the process runs. A zombie does not: it has exited, and only its exit status waits for a
+ * parent that may never collect it (an init that does not reap would keep it forever).
  */
-export async function processesMentioning(marker: string): Promise<number[]> {
-  const pids = (await readdir('/proc')).filter((e) => /^\d+$/.test(e)).map(Number);
-  const spared = await ancestry();
-  const found: number[] = [];
-  for (const pid of pids) {
-    if (spared.has(pid)) continue;
-    if ((await commandLine(pid))?.includes(marker)) found.push(pid);
+export function isAlive(pid: number): boolean {
+  const stat = statOf(pid);
+  return stat !== undefined && stat.state !== 'Z';
+}
+
+/** When the process started: with the PID it names one process for good, as a reused PID does not. */
+export function processStartTicks(pid: number): number | undefined {
+  return statOf(pid)?.startTicks;
+}
+
+/**
+ * True while the recorded process runs: its PID is alive, not a zombie, and started when the record
+ * says. A record from a lab of an older release has no start time; then the command line must still
+ * be its own.
+ */
+export function isSameProcess(recorded: Pick<LabProcess, 'pid' | 'startTicks' | 'command'>): boolean {
+  const stat = statOf(recorded.pid);
+  if (!stat || stat.state === 'Z') return false;
+  if (recorded.startTicks !== undefined) return stat.startTicks === recorded.startTicks;
+  if (!recorded.command) return false;
+  try {
+    return readFileSync(`/proc/${recorded.pid}/cmdline`, 'utf8').split('\0').includes(recorded.command);
+  } catch {
+    return false;
   }
-  return found;
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves once every PID is gone. */
