@@ -22,11 +22,7 @@ import type { LabProcess } from '../lab/lab-state.ts';
 import { startDetached, stopAll } from '../lab/processes.ts';
 import { waitFor } from '../lab/wait.ts';
 
-export function testBackend(env: NodeJS.ProcessEnv = process.env): KubeBackend {
-  return parseKubeBackend(env.BLB_KUBE ?? 'embedded');
-}
-
-export const backend = testBackend();
+export const backend: KubeBackend = parseKubeBackend(process.env.BLB_KUBE ?? 'embedded');
 
 export interface TestCluster {
   readonly backend: KubeBackend;

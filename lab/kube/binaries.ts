@@ -58,7 +58,7 @@ export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'baremetal-lb');
 }
 
-export const goBinary = '/usr/local/go/bin/go';
+const goBinary = '/usr/local/go/bin/go';
 
 /** The Go command to build with: `go` on PATH, else the toolchain's usual home. */
 export function findGo(env: NodeJS.ProcessEnv = process.env, usualHome = goBinary): string | undefined {

@@ -9,6 +9,7 @@ import {
   binariesIn,
   binDir,
   buildFingerprint,
+  etcdVersion,
   findGo,
   type GoTarget,
   goTargets,
@@ -41,7 +42,7 @@ export async function ensureKubeBinaries(options: BuildOptions): Promise<KubeBin
   await withBuildLock(join(dirname(dir), 'build.lock'), options.log, async () => {
     if ('binaries' in binariesIn(dir)) return;
     options.log(
-      `building kube-apiserver, kube-controller-manager and kubectl ${kubernetesVersion} and etcd into ${dir}: a first build takes about 11 minutes on 2 cores and up to 2 GiB of memory; later ones reuse it`,
+      `building kube-apiserver, kube-controller-manager and kubectl ${kubernetesVersion} and etcd ${etcdVersion} into ${dir}: a first build takes about 11 minutes on 2 cores and up to 2 GiB of memory; later ones reuse it`,
     );
     const staging = `${dir}.partial-${process.pid}`;
     await rm(staging, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 // Builds etcd for `lab up --kube real`: the server's main package is its module root.
-module baremetal-lb/kube/build/etcd
+module baremetal-lb/kube/modules/etcd
 
 go 1.26.0
 

@@ -2,7 +2,7 @@
 // k8s.io/kubernetes maps its staging modules to ./staging/... and requires them at v0.0.0,
 // which only resolves inside its own repository; here each is replaced by its published
 // release of the same minor version.
-module baremetal-lb/kube/build/kubernetes
+module baremetal-lb/kube/modules/kubernetes
 
 go 1.26.0
 

@@ -1,16 +1,19 @@
 // The real control plane's pure parts: which programs are built and how they are stamped, the
 // processes' flags, and reading refusals from kube-apiserver's audit log.
 import assert from 'node:assert/strict';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { auditDenials } from '../../../lab/kube/audit.ts';
 import {
   binariesIn,
   cacheRoot,
+  etcdVersion,
   findGo,
   goTargets,
   kubernetesVersion,
   programNames,
+  wrapperModules,
 } from '../../../lab/kube/binaries.ts';
 import {
   apiserverProcess,
@@ -43,6 +46,18 @@ test('every program is built, and the Kubernetes ones say v1.36.3 in both versio
     assert.match(kubernetes.ldflags, new RegExp(`-X ${pkg}.gitVersion=${kubernetesVersion}( |$)`));
     assert.match(kubernetes.ldflags, new RegExp(`-X ${pkg}.gitMinor=36( |$)`));
   }
+});
+
+test('the versions the code names are the ones the wrapper modules require', () => {
+  const goMod = (module: string) => readFileSync(join(wrapperModules, module, 'go.mod'), 'utf8');
+  assert.match(goMod('kubernetes'), new RegExp(`^\\s*k8s\\.io/kubernetes ${kubernetesVersion}\\b`, 'm'));
+  const staging = `v0${kubernetesVersion.slice(2)}`;
+  for (const line of goMod('kubernetes')
+    .split('\n')
+    .filter((l) => l.includes(' => '))) {
+    assert.ok(line.endsWith(` ${staging}`), `${line.trim()} replaces with ${staging}`);
+  }
+  assert.match(goMod('etcd'), new RegExp(`^\\s*go\\.etcd\\.io/etcd/server/v3 ${etcdVersion}\\b`, 'm'));
 });
 
 test('builds are cached outside the tree: $BAREMETAL_LB_CACHE, then $XDG_CACHE_HOME, then ~/.cache', () => {
