@@ -2,7 +2,7 @@
 // that exits early, a build that fails. Each is one error naming the component and its log.
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -15,18 +15,24 @@ import { freeLoopbackPort } from '../../lab/wait.ts';
 const noGo = findGo() ? false : 'no Go toolchain on this machine';
 let dir = '';
 let squatter: Server;
+const squatterSockets = new Set<Socket>();
 let busyPort = 0;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'real-faults-'));
-  squatter = createServer();
+  // It accepts and never answers: the readiness probes that reach it must be cut, or close() waits forever.
+  squatter = createServer((socket) => {
+    squatterSockets.add(socket);
+    socket.on('close', () => squatterSockets.delete(socket));
+  });
   await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
   busyPort = (squatter.address() as { port: number }).port;
 });
 
 after(async () => {
-  await new Promise((resolve) => squatter.close(resolve));
   await rm(dir, { recursive: true, force: true });
+  for (const socket of squatterSockets) socket.destroy();
+  await new Promise((resolve) => squatter.close(resolve));
 });
 
 async function startWith(name: string, ports: { etcdClient: number; etcdPeer: number; apiserver: number }) {
