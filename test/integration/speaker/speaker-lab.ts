@@ -64,7 +64,18 @@ export interface SpeakerLab {
   announcingNode(): Promise<string | undefined>;
   /** Wall-clock ms of the first log line of node's speaker matching msg after `since`. */
   logTime(node: string, msg: string, since: number): Promise<number | undefined>;
+  /** Writes the VIPs into the Service's status, as the controller would (done at start unless asked not to). */
+  assignVip(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface SpeakerLabOptions {
+  /**
+   * Leave the Service without an address until assignVip(): speakers that all hear each other before
+   * the address appears elect once. Started one by one on a loaded machine, the first would otherwise
+   * announce alone for as long as it hears no peer, as a lone speaker should.
+   */
+  readonly vipLater?: boolean;
 }
 
 export async function waitFor<T>(
@@ -87,7 +98,11 @@ export function exited(child: ChildProcess): Promise<number | null> {
 }
 
 /** Builds everything; on failure removes what it made before rethrowing. Call close() in `after`. */
-export async function startSpeakerLab(prefix: string, nodeCount: number): Promise<SpeakerLab> {
+export async function startSpeakerLab(
+  prefix: string,
+  nodeCount: number,
+  options: SpeakerLabOptions = {},
+): Promise<SpeakerLab> {
   const topology = planTopology(prefix, nodeCount);
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'speaker-it-'));
   const children: ChildProcess[] = [];
@@ -144,6 +159,8 @@ export async function startSpeakerLab(prefix: string, nodeCount: number): Promis
     kubeConfig.loadFromString(cluster.kubeconfig);
     const core = kubeConfig.makeApiClient(CoreV1Api);
     await createCluster(core, kubeConfig.makeApiClient(DiscoveryV1Api), topology);
+    const assignVip = () => writeVipStatus(core);
+    if (!options.vipLater) await assignVip();
 
     const host = (name: string) => topology.nodes.find((n) => n.name === name)!;
     return {
@@ -240,12 +257,20 @@ export async function startSpeakerLab(prefix: string, nodeCount: number): Promis
         }
         return undefined;
       },
+      assignVip,
       close,
     };
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+async function writeVipStatus(core: CoreV1Api): Promise<void> {
+  await core.patchNamespacedServiceStatus(
+    { ...service, body: { status: { loadBalancer: { ingress: [{ ip: vip4 }, { ip: vip6 }] } } } },
+    mergePatch,
+  );
 }
 
 async function createCluster(
@@ -286,10 +311,6 @@ async function createCluster(
       },
     },
   });
-  await core.patchNamespacedServiceStatus(
-    { ...service, body: { status: { loadBalancer: { ingress: [{ ip: vip4 }, { ip: vip6 }] } } } },
-    mergePatch,
-  );
   for (const family of [4, 6] as const) {
     await discovery.createNamespacedEndpointSlice({
       namespace: service.namespace,
