@@ -90,6 +90,27 @@ export function isSameProcess(recorded: Pick<LabProcess, 'pid' | 'startTicks' | 
   }
 }
 
+/** Stops a recorded process and starts it again with the command line, namespace and secrets it had. */
+export async function restartDetached(old: LabProcess, logDir: string): Promise<LabProcess> {
+  if (!old.command || !old.args) {
+    throw new Error(
+      `the record of "${old.name}" does not say how it was started (a lab from an older release)`,
+    );
+  }
+  // A PID the kernel has given to another process since is not ours to stop.
+  if (isSameProcess(old)) await stopAll([old.pid]);
+  return startDetached(
+    {
+      name: old.name,
+      command: old.command,
+      args: old.args,
+      ...(old.netns ? { netns: old.netns } : {}),
+      ...(old.secretFiles ? { secretFiles: old.secretFiles } : {}),
+    },
+    logDir,
+  );
+}
+
 /** SIGTERM, then SIGKILL after `graceMs`; resolves once every PID is gone. */
 export async function stopAll(pids: readonly number[], graceMs = 3000): Promise<void> {
   const signal = (pid: number, sig: NodeJS.Signals) => {

@@ -1,7 +1,7 @@
 // Restarts one lab process with the command line it was started with, as an operator would restart
 // a pod; the end-to-end tests use it to show that a restart changes no assigned IP.
 import { type LabPaths, type LabProcess, readState, writeState } from './lab-state.ts';
-import { startDetached, stopAll } from './processes.ts';
+import { restartDetached } from './processes.ts';
 
 export async function restartComponent(paths: LabPaths, name: string): Promise<LabProcess> {
   const state = await readState(paths);
@@ -11,20 +11,7 @@ export async function restartComponent(paths: LabPaths, name: string): Promise<L
     const names = state.processes.map((p) => p.name).join(', ');
     throw new Error(`the lab has no process named "${name}" (it has ${names})`);
   }
-  if (!old.command || !old.args) {
-    throw new Error(`the state file does not say how "${name}" was started (a lab from an older release)`);
-  }
-  await stopAll([old.pid]);
-  const started = startDetached(
-    {
-      name,
-      command: old.command,
-      args: old.args,
-      ...(old.netns ? { netns: old.netns } : {}),
-      ...(old.secretFiles ? { secretFiles: old.secretFiles } : {}),
-    },
-    paths.logs,
-  );
+  const started = await restartDetached(old, paths.logs);
   await writeState(paths, {
     ...state,
     processes: state.processes.map((p) => (p.name === name ? started : p)),

@@ -2,7 +2,7 @@
 // this process; the default) or `real` (etcd, kube-apiserver and kube-controller-manager built from
 // Go modules, as child processes). Tests written against this interface run unchanged on both, which
 // is how differences between the embedded server and Kubernetes are found.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   type ApiServerOptions,
@@ -10,7 +10,12 @@ import {
   type FaultControls,
   startApiServer,
 } from '../lab/apiserver/server.ts';
-import { type AdminRequest, adminKubeconfig, adminRequest, apiserverGet } from '../lab/kube/admin-client.ts';
+import {
+  type AdminRequest,
+  adminKubeconfig,
+  adminRequest,
+  apiserverReady,
+} from '../lab/kube/admin-client.ts';
 import { auditDenials } from '../lab/kube/audit.ts';
 import { ensureKubeBinaries } from '../lab/kube/build.ts';
 import { apiserverProcessName } from '../lab/kube/control-plane.ts';
@@ -19,7 +24,7 @@ import { startDetachedControlPlane } from '../lab/kube/start-real.ts';
 import { type KubeBackend, parseKubeBackend } from '../lab/kube-api.ts';
 import { kubectlFor } from '../lab/kubectl.ts';
 import type { LabProcess } from '../lab/lab-state.ts';
-import { startDetached, stopAll } from '../lab/processes.ts';
+import { restartDetached, stopAll } from '../lab/processes.ts';
 import { waitFor } from '../lab/wait.ts';
 
 export const backend: KubeBackend = parseKubeBackend(process.env.BLB_KUBE ?? 'embedded');
@@ -106,7 +111,6 @@ function stopNow(pid: number): void {
 async function startRealTestCluster(dir: string): Promise<TestCluster> {
   const binaries = await ensureKubeBinaries({ log: (line) => process.stderr.write(`kube:build: ${line}\n`) });
   const logDir = join(dir, 'logs');
-  await mkdir(logDir, { recursive: true });
   const plane = await startDetachedControlPlane({ dir: join(dir, 'control-plane'), logDir, binaries });
   const processes: LabProcess[] = [...plane.processes];
   // A test run that dies without close() must not leave a control plane behind.
@@ -134,15 +138,15 @@ async function startRealTestCluster(dir: string): Promise<TestCluster> {
     denials: async () => auditDenials(await readFile(plane.layout.auditLog, 'utf8').catch(() => '')),
     async restartApiServer() {
       const index = processes.findIndex((p) => p.name === apiserverProcessName);
-      const old = processes[index]!;
-      await stopAll([old.pid]);
-      processes[index] = startDetached({ name: old.name, command: old.command!, args: old.args! }, logDir);
+      processes[index] = await restartDetached(processes[index]!, logDir);
       await waitFor(
         'kube-apiserver to be ready again',
         90_000,
-        async () =>
-          (await apiserverGet(plane.pki, plane.ports.apiserver, '/readyz')) === 'ok' ? true : undefined,
-        { processes, logDir },
+        () => apiserverReady(plane.pki, plane.ports.apiserver),
+        {
+          processes,
+          logDir,
+        },
       );
     },
     async close() {

@@ -76,3 +76,8 @@ export async function apiserverGet(pki: LabPki, port: number, path: string): Pro
   if (res.status >= 300) throw new Error(`GET ${path}: ${res.status} ${res.body}`);
   return res.body;
 }
+
+/** True once kube-apiserver's /readyz says ok; undefined (not yet) otherwise, for waitFor. */
+export async function apiserverReady(pki: LabPki, port: number): Promise<true | undefined> {
+  return (await apiserverGet(pki, port, '/readyz')) === 'ok' ? true : undefined;
+}
