@@ -12,9 +12,7 @@ import {
   nodeObject,
   nodeReadyStatus,
   podRunningStatus,
-  speakerPodName,
-  speakerPodObject,
-  speakerPodRunningStatus,
+  speakerPod,
   systemNamespace,
 } from './cluster-objects.ts';
 import { type KubeBackend, startKubernetesApi } from './kube-api.ts';
@@ -313,31 +311,37 @@ async function applyIdentities(
 }
 
 /** The Nodes and speaker Pods; their namespace comes from manifests/namespace.yaml (applyIdentities). */
-async function registerCluster(topology: LabTopology, kubectl: Kubectl): Promise<void> {
+/** Creates the Pods, each bound to its node, and writes the status a kubelet would: Running and Ready. */
+async function runPods(kubectl: Kubectl, pods: readonly { node: LabHost; pod: HostPod }[]): Promise<void> {
   const now = new Date();
-  await kubectl.apply([...topology.nodes.map(nodeObject), ...topology.nodes.map(speakerPodObject)]);
-  for (const n of topology.nodes) {
-    await kubectl(
-      'patch',
-      'node',
-      n.name,
-      '--subresource=status',
-      '--type=merge',
-      '-p',
-      JSON.stringify(nodeReadyStatus(n, now)),
-    );
+  await kubectl.apply(pods.map(({ node, pod }) => hostPodObject(node, pod)));
+  for (const { node, pod } of pods) {
+    const status = JSON.stringify(podRunningStatus(node, now, pod.container));
     await kubectl(
       'patch',
       'pod',
       '-n',
-      systemNamespace,
-      speakerPodName(n),
+      pod.namespace,
+      pod.name,
       '--subresource=status',
       '--type=merge',
       '-p',
-      JSON.stringify(speakerPodRunningStatus(n, now)),
+      status,
     );
   }
+}
+
+async function registerCluster(topology: LabTopology, kubectl: Kubectl): Promise<void> {
+  const now = new Date();
+  await kubectl.apply(topology.nodes.map(nodeObject));
+  for (const n of topology.nodes) {
+    const status = JSON.stringify(nodeReadyStatus(n, now));
+    await kubectl('patch', 'node', n.name, '--subresource=status', '--type=merge', '-p', status);
+  }
+  await runPods(
+    kubectl,
+    topology.nodes.map((node) => ({ node, pod: speakerPod(node) })),
+  );
 }
 
 async function applyExamples(
@@ -382,22 +386,10 @@ function workloadPods(node: LabHost): HostPod[] {
  * the slices it would have made.
  */
 async function registerWorkloads(topology: LabTopology, kubectl: Kubectl, kube: KubeBackend): Promise<void> {
-  const now = new Date();
-  const pods = topology.nodes.flatMap((node) => workloadPods(node).map((pod) => ({ node, pod })));
-  await kubectl.apply(pods.map(({ node, pod }) => hostPodObject(node, pod)));
-  for (const { node, pod } of pods) {
-    await kubectl(
-      'patch',
-      'pod',
-      '-n',
-      pod.namespace,
-      pod.name,
-      '--subresource=status',
-      '--type=merge',
-      '-p',
-      JSON.stringify(podRunningStatus(node, now, pod.container)),
-    );
-  }
+  await runPods(
+    kubectl,
+    topology.nodes.flatMap((node) => workloadPods(node).map((pod) => ({ node, pod }))),
+  );
   if (kube === 'real') return;
   const endpoints = topology.nodes.map((node) => ({ node, ready: true }));
   const ports = [

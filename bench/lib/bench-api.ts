@@ -2,7 +2,7 @@
 // real control plane (etcd, kube-apiserver, kube-controller-manager). Either way the bench gets an
 // admin kubeconfig, the PID whose CPU counts as the API server's, and one way to stop it all.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ensureKubeBinaries } from '../../lab/kube/build.ts';
 import { apiserverProcessName } from '../../lab/kube/control-plane.ts';
@@ -49,7 +49,6 @@ async function startEmbedded(dir: string): Promise<BenchApi> {
 async function startReal(dir: string): Promise<BenchApi> {
   const binaries = await ensureKubeBinaries({ log: (line) => process.stderr.write(`kube:build: ${line}\n`) });
   const logDir = path.join(dir, 'logs');
-  await mkdir(logDir, { recursive: true });
   const plane = await startDetachedControlPlane({ dir: path.join(dir, 'control-plane'), logDir, binaries });
   const pids = plane.processes.map((p) => p.pid);
   return {

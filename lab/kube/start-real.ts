@@ -6,7 +6,7 @@ import { stringify as toYaml } from 'yaml';
 import type { LabProcess } from '../lab-state.ts';
 import { startDetached, stopAll } from '../processes.ts';
 import { freeLoopbackPort, waitFor } from '../wait.ts';
-import { adminKubeconfig, apiserverGet } from './admin-client.ts';
+import { adminKubeconfig, apiserverGet, apiserverReady } from './admin-client.ts';
 import type { KubeBinaries } from './binaries.ts';
 import {
   apiserverProcess,
@@ -58,6 +58,7 @@ export async function startRealControlPlane(options: RealControlPlaneOptions): P
   const { binaries, logDir } = options;
   const log = options.log ?? (() => undefined);
   const layout = controlPlaneLayout(options.dir, logDir);
+  await mkdir(logDir, { recursive: true });
   await mkdir(layout.etcdData, { recursive: true, mode: 0o700 });
   const pki = await makeLabPki(layout.pki);
   await writeFile(layout.auditPolicy, toYaml(auditPolicy));
@@ -77,7 +78,7 @@ export async function startRealControlPlane(options: RealControlPlaneOptions): P
   await waitFor(
     'kube-apiserver to be ready (/readyz)',
     90_000,
-    async () => ((await apiserverGet(pki, ports.apiserver, '/readyz')) === 'ok' ? true : undefined),
+    () => apiserverReady(pki, ports.apiserver),
     watch,
   );
   const kubeconfig = await adminKubeconfig(pki, ports.apiserver);

@@ -1,7 +1,7 @@
 // The real control plane's start when something is wrong: a port someone else holds, a component
 // that exits early, a build that fails. Each is one error naming the component and its log.
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,7 +37,6 @@ after(async () => {
 
 async function startWith(name: string, ports: { etcdClient: number; etcdPeer: number; apiserver: number }) {
   const logDir = join(dir, name, 'logs');
-  await mkdir(logDir, { recursive: true });
   const binaries = await ensureKubeBinaries({ log: () => undefined });
   const plane = await startDetachedControlPlane({ dir: join(dir, name), logDir, binaries, ports });
   // Only reached when the start wrongly succeeded: leave nothing running behind the failed test.
