@@ -1,24 +1,18 @@
-// `baremetal-lb lab up|down|status`: the whole system on one machine, for trying the product and
+// `baremetal-lb lab up|down|status|logs`: the whole system on one machine, for trying the product and
 // for the end-to-end tests.
-import { dirname, join } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parseInstallMethod } from './helm-install.ts';
 import { parseKubeBackend } from './kube-api.ts';
 import { labDown } from './lab-down.ts';
-import { type LabState, labPaths, readState } from './lab-state.ts';
+import { type LabPaths, type LabState, labPaths, readState } from './lab-state.ts';
+import { announcementsByNode, listLabServices, processStatuses, statusTable } from './lab-status.ts';
 import { labUp } from './lab-up.ts';
 import { isSameProcess } from './processes.ts';
 
 const repoRoot = dirname(dirname(fileURLToPath(import.meta.url)));
-
-const usage = `usage: baremetal-lb lab up [--nodes N] [--kube embedded|real] | down | status   [--dir DIR] [--prefix NAME]
-
-  up      create the lab (default 3 nodes) and return once the ingress Service has its IP;
-          --kube real runs etcd, kube-apiserver and kube-controller-manager v1.36 instead of the
-          embedded API server (built from Go modules on first use: 10-20 minutes, then cached)
-  down    remove every namespace, process and file the lab made (also after a crash)
-  status  print the lab's state file and whether its processes run
-`;
 
 /** --dir and --prefix of this lab, so a printed command acts on it and not on the default lab. */
 function labFlags(state: LabState): string {
@@ -41,7 +35,7 @@ export function guide(state: LabState): string {
     '  kubectl get svc -A',
     `  kubectl describe svc -n ${state.ingress.namespace} ${state.ingress.service}`,
     '',
-    'Ask the segment who has the VIP (one node answers; nodes are ' + leaderHint + '):',
+    `Ask the segment who has the VIP (one node answers; nodes are ${leaderHint}):`,
     `  sudo ip netns exec ${client} arping -c 3 -I ${state.client.interface} ${vip4}`,
     ...(state.ingress.ipv6
       ? [`  sudo ip netns exec ${client} ndisc6 ${state.ingress.ipv6} ${state.client.interface}`]
@@ -57,19 +51,68 @@ export function guide(state: LabState): string {
     `  sudo kill -9 $(jq '.nodes[] | select(.name=="NODE") | .speakerPid' ${join(dirname(state.kubeconfig), 'state.json')})`,
     `  sudo ip -n ${state.prefix}-switch link set p-NODE down    # take its cable out`,
     '',
+    'Ask baremetal-lb who announces it, and why not the other nodes:',
+    `  ./bin/baremetal-lb explain service ${state.ingress.namespace}/${state.ingress.service} --kubeconfig ${state.kubeconfig}`,
+    '',
+    `Which processes run and what each node announces:  sudo ./bin/baremetal-lb lab status ${labFlags(state)}`,
+    `Where each component logs:  ./bin/baremetal-lb lab logs ${labFlags(state)}`,
+    '',
     `Tear it all down:  sudo ./bin/baremetal-lb lab down ${labFlags(state)}`,
     '',
   ];
   return lines.join('\n');
 }
 
+type LabAction = 'up' | 'down' | 'status' | 'logs';
+
+const actionUsage: Record<LabAction, string> = {
+  up: `usage: baremetal-lb lab up [--nodes N] [--kube embedded|real] [--install kustomize|helm] [--dir DIR] [--prefix NAME]
+
+Creates the lab (default 3 nodes) and returns once the ingress Service has its IP. --kube real runs
+etcd, kube-apiserver and kube-controller-manager v1.36 instead of the embedded API server (built from
+Go modules on first use: about 11 minutes on 2 cores, then cached). --install helm installs the
+product with its Helm chart (helm v4, built the same way) instead of applying manifests/; it needs
+--kube real, whose DaemonSet controller makes the speaker Pods. Needs root.
+`,
+  down: `usage: baremetal-lb lab down [--dir DIR] [--prefix NAME]
+
+Removes every namespace, process and file the lab made (also after a crash), and nothing else.
+`,
+  status: `usage: baremetal-lb lab status [--json] [--dir DIR] [--prefix NAME]
+
+One row per lab process: component, node, PID, whether it is alive, and what each speaker's node
+announces. --json prints the same for scripts. Exits 1 when a process is dead.
+`,
+  logs: `usage: baremetal-lb lab logs [COMPONENT] [--dir DIR]
+
+Where each component logs (one JSON object per line: pipe through "npx pino-pretty" to read them).
+With a COMPONENT (a name from "lab status"), prints its log file's path and its last 40 lines.
+`,
+};
+
+const usage = `usage: baremetal-lb lab up | down | status | logs   [--dir DIR] [--prefix NAME]
+
+  up      create the lab and return once the ingress Service has its IP
+  down    remove every namespace, process and file the lab made
+  status  which processes run, and what each node announces (--json for scripts)
+  logs    where each component's log is
+
+"baremetal-lb lab ACTION --help" says more about each.
+`;
+
+function isAction(action: string | undefined): action is LabAction {
+  return action !== undefined && Object.hasOwn(actionUsage, action);
+}
+
 export async function main(argv: string[]): Promise<number> {
   const options = {
     nodes: { type: 'string' },
     kube: { type: 'string' },
+    install: { type: 'string' },
     dir: { type: 'string' },
     prefix: { type: 'string' },
-    help: { type: 'boolean' },
+    json: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
   } as const;
   let parsed: ReturnType<
     typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof options }>
@@ -82,55 +125,118 @@ export async function main(argv: string[]): Promise<number> {
   }
   const { values, positionals } = parsed;
   const action = positionals[0];
-  if (values.help || !action) {
-    process.stdout.write(usage);
-    return values.help ? 0 : 2;
+  if (!isAction(action)) {
+    if (action !== undefined) process.stderr.write(`unknown lab action "${action}"\n\n`);
+    (values.help && !action ? process.stdout : process.stderr).write(usage);
+    return values.help && !action ? 0 : 2;
+  }
+  if (values.help) {
+    process.stdout.write(actionUsage[action]);
+    return 0;
   }
   const paths = labPaths(values.dir ?? join(repoRoot, '.lab'));
   const prefix = values.prefix ?? 'blb';
   try {
     switch (action) {
-      case 'up': {
-        const nodes = Number(values.nodes ?? 3);
-        const state = await labUp({
-          paths,
-          prefix,
-          nodes,
-          kube: parseKubeBackend(values.kube ?? 'embedded'),
-          repoRoot,
-          log: (l) => process.stdout.write(`lab: ${l}\n`),
-        });
-        process.stdout.write(guide(state));
-        return 0;
-      }
-      case 'down': {
-        const removed = await labDown(paths, prefix);
-        process.stdout.write(
-          `lab: removed ${removed.namespaces.length} namespaces and ${removed.processes} processes\n`,
-        );
-        if (removed.keptFiles.length > 0) {
-          process.stdout.write(
-            `lab: left ${removed.keptFiles.join(', ')} in ${paths.dir}: the lab did not make them\n`,
-          );
-        }
-        return 0;
-      }
-      case 'status': {
-        const state = await readState(paths);
-        if (!state) {
-          process.stdout.write(`no lab in ${paths.dir}\n`);
-          return 1;
-        }
-        const running = state.processes.map((p) => ({ ...p, running: isSameProcess(p) }));
-        process.stdout.write(`${JSON.stringify({ ...state, processes: running }, null, 2)}\n`);
-        return running.every((p) => p.running) ? 0 : 1;
-      }
-      default:
-        process.stderr.write(`unknown lab action "${action}"\n\n${usage}`);
-        return 2;
+      case 'up':
+        return await up(paths, prefix, values);
+      case 'down':
+        return await down(paths, prefix);
+      case 'status':
+        return await status(paths, values.json === true);
+      case 'logs':
+        return await logs(paths, positionals[1]);
     }
   } catch (error) {
     process.stderr.write(`lab ${action}: ${(error as Error).message}\n`);
     return 1;
   }
+}
+
+async function up(
+  paths: LabPaths,
+  prefix: string,
+  values: { nodes?: string; kube?: string; install?: string },
+) {
+  const kube = parseKubeBackend(values.kube ?? 'embedded');
+  const install = parseInstallMethod(values.install ?? 'kustomize');
+  if (install === 'helm' && kube !== 'real') {
+    throw new Error(
+      '--install helm needs --kube real: the embedded API server runs no DaemonSet controller to make the speaker Pods',
+    );
+  }
+  const state = await labUp({
+    paths,
+    prefix,
+    nodes: Number(values.nodes ?? 3),
+    kube,
+    install,
+    repoRoot,
+    log: (l) => process.stdout.write(`lab: ${l}\n`),
+  });
+  process.stdout.write(guide(state));
+  return 0;
+}
+
+async function down(paths: LabPaths, prefix: string) {
+  const removed = await labDown(paths, prefix);
+  process.stdout.write(
+    `lab: removed ${removed.namespaces.length} namespaces and ${removed.processes} processes\n`,
+  );
+  if (removed.keptFiles.length > 0) {
+    process.stdout.write(
+      `lab: left ${removed.keptFiles.join(', ')} in ${paths.dir}: the lab did not make them\n`,
+    );
+  }
+  return 0;
+}
+
+async function status(paths: LabPaths, json: boolean) {
+  const state = await readState(paths);
+  if (!state) {
+    process.stdout.write(`no lab in ${paths.dir}\n`);
+    return 1;
+  }
+  const services = await listLabServices(state.kubeconfig);
+  const announcements = Array.isArray(services) ? announcementsByNode(services) : undefined;
+  const rows = processStatuses(state, isSameProcess, announcements);
+  const apiError = Array.isArray(services) ? undefined : services.error;
+  if (json) {
+    const report = {
+      prefix: state.prefix,
+      kube: state.kube ?? 'embedded',
+      processes: rows,
+      ...(apiError ? { apiError } : {}),
+    };
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } else {
+    const note = apiError ? `The API did not answer (${apiError}): announcements unknown.` : undefined;
+    process.stdout.write(statusTable(rows, note));
+  }
+  return rows.every((r) => r.alive) ? 0 : 1;
+}
+
+async function logs(paths: LabPaths, component: string | undefined) {
+  const files = (await readdir(paths.logs).catch(() => [] as string[]))
+    .filter((f) => f.endsWith('.log'))
+    .sort();
+  if (files.length === 0) {
+    process.stdout.write(`no logs in ${paths.logs}\n`);
+    return 1;
+  }
+  if (component === undefined) {
+    for (const file of files)
+      process.stdout.write(`${basename(file, '.log').padEnd(32)}${join(paths.logs, file)}\n`);
+    return 0;
+  }
+  if (!files.includes(`${component}.log`)) {
+    process.stderr.write(
+      `no log for "${component}"; there are: ${files.map((f) => basename(f, '.log')).join(', ')}\n`,
+    );
+    return 1;
+  }
+  const file = join(paths.logs, `${component}.log`);
+  const tail = (await readFile(file, 'utf8')).trimEnd().split('\n').slice(-40);
+  process.stdout.write(`${file}\n${tail.join('\n')}\n`);
+  return 0;
 }

@@ -12,6 +12,7 @@ import {
   type E2ELab,
   labTestFor,
   repoRoot,
+  runCommand,
   startLab,
   waitUntil,
 } from './lab-harness.ts';
@@ -143,6 +144,32 @@ labTest(
     assert.equal(answer.headers['x-ingress-node'], secondLeader.name);
   },
 );
+
+labTest('lab status shows the killed speaker dead, and the new announcing node with the VIP', async () => {
+  assert.ok(firstLeader && secondLeader, 'test 4 left a first and a second leader');
+  const args = ['lab', 'status', '--dir', lab.paths.dir, '--prefix', lab.state.prefix];
+  const rowOf = (out: string, name: string) =>
+    out.split('\n').find((line) => line.startsWith(`${name} `)) ?? '';
+  const table = await waitUntil(
+    `lab status to show ${secondLeader.name} announcing ${vip}`,
+    15_000,
+    async () => {
+      const r = await runCommand(join(repoRoot, 'bin', 'baremetal-lb'), args);
+      const announces = rowOf(r.stdout, `speaker-${secondLeader!.name}`).includes(vip);
+      return { ...(announces ? { value: r } : {}), seen: r.stdout + r.stderr };
+    },
+  );
+  assert.equal(table.code, 1, 'a dead process makes lab status exit 1');
+  assert.match(rowOf(table.stdout, `speaker-${firstLeader.name}`), /\bDEAD\b/);
+  assert.match(rowOf(table.stdout, 'controller'), /\byes\b/);
+  const json = JSON.parse(
+    (await runCommand(join(repoRoot, 'bin', 'baremetal-lb'), [...args, '--json'])).stdout,
+  );
+  const dead = json.processes
+    .filter((p: { alive: boolean }) => !p.alive)
+    .map((p: { name: string }) => p.name);
+  assert.deepEqual(dead, [`speaker-${firstLeader.name}`]);
+});
 
 labTest(
   "5. SIGTERM the new announcing node's speaker: it hands the VIP over to the remaining node",
