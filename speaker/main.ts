@@ -41,11 +41,17 @@ export const speakerFlags = {
     describe: 'judge speakers alive by their Pod and Node readiness instead',
   },
   'lb-class': sharedFlags.lbClass('announce'),
-  'metrics-addr': sharedFlags.metricsAddress(':7473'),
+  'metrics-addr': sharedFlags.metricsAddress(':7472'),
   'refresh-interval': {
     type: 'string',
     value: 'SECS',
     describe: 'repeat the gratuitous ARP/NA of every announced IP this often (default: off)',
+  },
+  'presence-interval': {
+    type: 'string',
+    value: 'SECS',
+    describe: "renew this node's speaker-NODE Lease this often; it expires after three (for explain)",
+    default: '5',
   },
   'log-level': sharedFlags.logLevel,
 } as const;
@@ -78,6 +84,12 @@ export function speakerSettings(
     }
     refreshIntervalMs = Math.round(seconds * 1000);
   }
+  const presenceSeconds = Number(values['presence-interval']);
+  if (!Number.isFinite(presenceSeconds) || presenceSeconds <= 0) {
+    throw new Error(
+      `--presence-interval "${values['presence-interval']}" must be a positive number of seconds`,
+    );
+  }
   let failureDetector: SpeakerOptions['failureDetector'];
   if (!values['no-failure-detector']) {
     let bind: { host: string; port: number };
@@ -106,6 +118,7 @@ export function speakerSettings(
     ...(excludeInterfaces ? { excludeInterfaces } : {}),
     ...(failureDetector ? { failureDetector } : {}),
     ...(refreshIntervalMs ? { refreshIntervalMs } : {}),
+    presenceIntervalMs: Math.round(presenceSeconds * 1000),
   };
 }
 

@@ -3,7 +3,13 @@
 // wiring; the decisions live in the pure modules it calls.
 
 import { performance } from 'node:perf_hooks';
-import { CoreV1Api, type KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import {
+  CoordinationV1Api,
+  CoreV1Api,
+  type KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { formatIP } from '../common/ip-address.ts';
 import { describeApiError, isNotFound } from '../common/kube/api-errors.ts';
@@ -35,6 +41,7 @@ import { UdpTransport } from './membership/udp-transport.ts';
 import { registerSpeakerMetrics } from './metrics.ts';
 import { Announcer, type AnnouncerInterface } from './packet-io/announcer.ts';
 import { defaultExcludedInterfaces, readInterfaceFacts, selectInterfaces } from './packet-io/interfaces.ts';
+import { startPresenceHeartbeat } from './presence-heartbeat.ts';
 
 export interface SpeakerOptions {
   readonly kubeConfig: KubeConfig;
@@ -55,6 +62,8 @@ export interface SpeakerOptions {
   readonly metricsAddress?: string;
   /** Repeat the gratuitous announcement of every led IP this often; unset = only on takeover. */
   readonly refreshIntervalMs?: number;
+  /** How often the speaker renews its presence Lease (common/kube/speaker-presence.ts); default 5 s. */
+  readonly presenceIntervalMs?: number;
   /** How often the links are re-read, to follow interfaces appearing, vanishing or changing MAC. */
   readonly interfaceRescanMs?: number;
   readonly backoff?: BackoffPolicy;
@@ -421,6 +430,13 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
   }
 
   cluster.start();
+  const presence = startPresenceHeartbeat({
+    coordination: kubeConfig.makeApiClient(CoordinationV1Api),
+    node: self,
+    namespace,
+    intervalMs: options.presenceIntervalMs ?? 5000,
+    logger,
+  });
   logger.info(
     { node: self, namespace, lbClass: options.lbClass, failureDetector: transport !== undefined },
     'speaker started',
@@ -438,6 +454,7 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
       led = new Map();
       await transport?.leave();
       await running;
+      await presence.stop();
       await cluster.stop();
       // Events get up to 2 s; the cap must not itself keep the process alive once they are out.
       await Promise.race([events.flush(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);

@@ -106,6 +106,8 @@ export function typesFromCrd(crd: KObject): ResourceType[] {
       shortNames: names.shortNames ?? [],
       categories: names.categories ?? [],
       statusSubresource: isRecord(subresources.status),
+      // kube-apiserver's custom resource strategy refuses a PUT without a resourceVersion.
+      unconditionalUpdate: false,
       storeKey: `${group}/${names.plural}`,
       selectableFields: [],
       custom: {

@@ -129,6 +129,7 @@ export class ObjectLifecycle {
       );
     }
     const rv = incoming.metadata.resourceVersion;
+    if (!rv && !type.unconditionalUpdate) throw resourceVersionRequired(type, name);
     if (rv && rv !== old.metadata.resourceVersion) {
       throw conflict(
         type.group,
@@ -516,4 +517,25 @@ function randomSuffix(): string {
   for (let i = 0; i < 5; i++)
     suffix += generateNameAlphabet[Math.floor(Math.random() * generateNameAlphabet.length)];
   return suffix;
+}
+
+/** kube-apiserver's words for a PUT without a resourceVersion on a type that needs one. */
+function resourceVersionRequired(type: ResourceType, name: string): ApiError {
+  const resource = `${type.resource}${type.group ? `.${type.group}` : ''}`;
+  return new ApiError(
+    'Invalid',
+    `${resource} "${name}" is invalid: metadata.resourceVersion: Invalid value: 0: must be specified for an update`,
+    {
+      name,
+      group: type.group,
+      kind: type.kind,
+      causes: [
+        {
+          reason: 'FieldValueInvalid',
+          message: 'Invalid value: 0: must be specified for an update',
+          field: 'metadata.resourceVersion',
+        },
+      ],
+    },
+  );
 }

@@ -25,6 +25,12 @@ export interface ResourceType {
   readonly storeKey: string;
   /** Field selector paths accepted beyond metadata.name and metadata.namespace. */
   readonly selectableFields: readonly string[];
+  /**
+   * Whether a PUT without metadata.resourceVersion is accepted (kube-apiserver's
+   * AllowUnconditionalUpdate): true for most built-in types, false for Leases, whose whole point is
+   * that two writers cannot both win.
+   */
+  readonly unconditionalUpdate: boolean;
   readonly custom?: { schema: unknown; printerColumns: readonly PrinterColumn[] };
 }
 
@@ -44,6 +50,7 @@ interface BuiltinSpec {
   status?: boolean;
   storeKey?: string;
   fields?: string[];
+  conditionalUpdateOnly?: boolean;
 }
 
 const eventFields = [
@@ -135,7 +142,7 @@ const builtinSpecs: BuiltinSpec[] = [
     ],
   },
   { gv: 'discovery.k8s.io/v1', resource: 'endpointslices', kind: 'EndpointSlice', fields: ['addressType'] },
-  { gv: 'coordination.k8s.io/v1', resource: 'leases', kind: 'Lease' },
+  { gv: 'coordination.k8s.io/v1', resource: 'leases', kind: 'Lease', conditionalUpdateOnly: true },
   {
     gv: 'apps/v1',
     resource: 'deployments',
@@ -186,6 +193,7 @@ function builtin(spec: BuiltinSpec): ResourceType {
     shortNames: spec.shortNames ?? [],
     categories: spec.categories ?? [],
     statusSubresource: spec.status ?? false,
+    unconditionalUpdate: !spec.conditionalUpdateOnly,
     storeKey: spec.storeKey ?? (group ? `${group}/${spec.resource}` : spec.resource),
     selectableFields: spec.fields ?? [],
   };

@@ -3,6 +3,7 @@
 // Each scenario owns its own API server, so the two can run side by side.
 
 import path from 'node:path';
+import { presenceLeaseName } from '../../../common/kube/speaker-presence.ts';
 import {
   endpointSliceObject,
   nodeObject,
@@ -66,6 +67,9 @@ const atLeast = (wanted: number) => (n: number) => (n >= wanted ? true : undefin
  * forced 409 (which makes it read the status); patch the pool annotation; create an Event and bump
  * it on a repeat; patch the IPAddressPool status; on SIGTERM read and release the Lease (update).
  */
+const memberlistSecretName = 'baremetal-lb-memberlist';
+const memberlistSecretPath = `/api/v1/namespaces/${systemNamespace}/secrets/${memberlistSecretName}`;
+
 export async function controllerScenario(cluster: RbacCluster): Promise<Scenario> {
   await createPoolObjects(cluster);
   const { admin } = cluster;
@@ -74,6 +78,7 @@ export async function controllerScenario(cluster: RbacCluster): Promise<Scenario
     account: 'controller',
     async reset() {
       await admin.remove(leasePath);
+      await admin.remove(memberlistSecretPath);
       for (const name of ['svc-a', 'svc-b', 'svc-c']) await admin.remove(`${services}/${name}`);
       // Unlike any count the controller computes, so it has to write the status again.
       await admin.patch(`${metallb}/ipaddresspools/${poolName}/status`, {
@@ -91,9 +96,12 @@ export async function controllerScenario(cluster: RbacCluster): Promise<Scenario
         systemNamespace,
         '--metrics-addr',
         '127.0.0.1:0',
+        '--ml-secret-name',
+        memberlistSecretName,
       ],
     }),
     async drive(run) {
+      await run.waitFor('the memberlist Secret to be created', async () => admin.get(memberlistSecretPath));
       const a = await run.waitFor('svc-a to get an IP and the pool annotation', async () => {
         const svc = await service('svc-a');
         const ip = svc?.status?.loadBalancer?.ingress?.[0]?.ip;
@@ -163,6 +171,7 @@ export async function speakerScenario(cluster: RbacCluster, host: LabHost): Prom
     }),
   );
   const web = () => admin.get(`${services}/web`);
+  const presenceLease = `/apis/coordination.k8s.io/v1/namespaces/${systemNamespace}/leases/${presenceLeaseName(host.name)}`;
   const exclude = (value: string | null) =>
     admin.patch(`/api/v1/nodes/${host.name}`, { metadata: { labels: { [excludeLabel]: value } } });
   let uid = '';
@@ -170,6 +179,8 @@ export async function speakerScenario(cluster: RbacCluster, host: LabHost): Prom
     account: 'speaker',
     async reset() {
       await exclude(null);
+      // No presence Lease yet, so that the speaker must create it.
+      await admin.remove(presenceLease);
       // A new Service each run: no annotations yet, and Events of earlier runs are about another uid.
       await admin.remove(`${services}/web`);
       uid = (await admin.create(services, loadBalancer('web'))).metadata.uid;
@@ -191,9 +202,18 @@ export async function speakerScenario(cluster: RbacCluster, host: LabHost): Prom
         '--no-failure-detector',
         '--metrics-addr',
         '127.0.0.1:0',
+        '--presence-interval',
+        '0.2',
       ],
     }),
     async drive(run) {
+      const renewed = await run.waitFor(
+        'the presence Lease',
+        async () => (await admin.get(presenceLease))?.spec?.renewTime,
+      );
+      await run.waitFor('the presence Lease renewed', async () =>
+        (await admin.get(presenceLease))?.spec?.renewTime !== renewed ? true : undefined,
+      );
       await run.waitFor(`the ${announcingNode} annotation on web`, async () =>
         (await web())?.metadata?.annotations?.[announcingNode] === host.name ? true : undefined,
       );
@@ -207,6 +227,10 @@ export async function speakerScenario(cluster: RbacCluster, host: LabHost): Prom
       await exclude(null);
       await run.waitFor('the nodeAssigned Event counted twice once the node is back', async () =>
         atLeast(2)(await eventCount(cluster, uid, 'nodeAssigned')),
+      );
+      run.signal('SIGTERM');
+      await run.waitFor('the presence Lease released on a graceful stop', async () =>
+        (await admin.get(presenceLease))?.spec?.holderIdentity === '' ? true : undefined,
       );
     },
   };

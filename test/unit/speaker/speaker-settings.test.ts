@@ -19,7 +19,7 @@ describe('speakerSettings', () => {
     assert.equal(s.nodeName, 'node-1');
     assert.equal(s.namespace, 'baremetal-lb-system');
     assert.equal(s.configMapName, 'config');
-    assert.equal(s.metricsAddress, ':7473');
+    assert.equal(s.metricsAddress, ':7472');
     assert.deepEqual(s.failureDetector, { bind: { address: '0.0.0.0', port: 7946 }, secret });
     assert.equal(s.refreshIntervalMs, undefined);
     assert.equal(s.lbClass, undefined);

@@ -1,0 +1,79 @@
+// The speaker's side of common/kube/speaker-presence.ts: renews its node's Lease every interval and
+// releases it (no holder) on a graceful stop, so a stopped speaker reads as gone at once and a
+// killed one once the Lease expires (three intervals without renewal). Releasing rather than
+// deleting keeps the speaker's rights to get, create and update.
+import type { CoordinationV1Api } from '@kubernetes/client-node';
+import { describeApiError, isConflict, isNotFound } from '../common/kube/api-errors.ts';
+import { presenceLease, presenceLeaseName } from '../common/kube/speaker-presence.ts';
+import type { Logger } from '../common/observability/logger.ts';
+
+export interface PresenceHeartbeatOptions {
+  readonly coordination: CoordinationV1Api;
+  readonly node: string;
+  readonly namespace: string;
+  readonly intervalMs: number;
+  readonly logger: Logger;
+}
+
+export interface PresenceHeartbeat {
+  stop(): Promise<void>;
+}
+
+export function startPresenceHeartbeat(options: PresenceHeartbeatOptions): PresenceHeartbeat {
+  const { coordination, node, namespace, logger } = options;
+  const name = presenceLeaseName(node);
+  const durationSeconds = Math.max(1, Math.ceil((3 * options.intervalMs) / 1000));
+  let failing = false;
+
+  // The resourceVersion of our last write: kube-apiserver takes a Lease update only with one.
+  let resourceVersion: string | undefined;
+
+  async function write(holder: string): Promise<void> {
+    const body = presenceLease(node, namespace, new Date(), durationSeconds);
+    body.spec = { ...body.spec, holderIdentity: holder };
+    if (resourceVersion === undefined) {
+      const found = await coordination.readNamespacedLease({ name, namespace }).catch((error: unknown) => {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      });
+      resourceVersion = found?.metadata?.resourceVersion;
+    }
+    const written =
+      resourceVersion === undefined
+        ? await coordination.createNamespacedLease({ namespace, body })
+        : await coordination.replaceNamespacedLease({
+            name,
+            namespace,
+            body: { ...body, metadata: { ...body.metadata, resourceVersion } },
+          });
+    resourceVersion = written.metadata?.resourceVersion;
+  }
+
+  async function renew(): Promise<void> {
+    try {
+      await write(node);
+      if (failing) logger.info({ lease: name }, 'presence lease renewed again');
+      failing = false;
+    } catch (error) {
+      // Someone else wrote it (a restarted speaker of this node, an operator): read it afresh next time.
+      if (isConflict(error) || isNotFound(error)) resourceVersion = undefined;
+      // Only the first failure of a run is logged: an API outage must not flood the log.
+      if (!failing) logger.warn({ lease: name, err: describeApiError(error) }, 'presence lease not renewed');
+      failing = true;
+    }
+  }
+
+  let inFlight = renew();
+  const timer = setInterval(() => {
+    inFlight = inFlight.then(renew);
+  }, options.intervalMs);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await inFlight;
+      await write('').catch((error: unknown) =>
+        logger.warn({ lease: name, err: describeApiError(error) }, 'presence lease not released'),
+      );
+    },
+  };
+}
