@@ -15,6 +15,10 @@ const subcommands: Record<
     describe: 'assign LoadBalancer Service IPs from the address pools',
     load: () => import('../controller/main.ts'),
   },
+  explain: {
+    describe: 'who announces a Service or IP, and why not the other nodes',
+    load: () => import('../explain/main.ts'),
+  },
   lab: {
     describe: 'the whole system on this machine: lab up | down | status',
     load: () => import('../lab/main.ts'),

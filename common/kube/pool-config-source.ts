@@ -145,7 +145,7 @@ export function poolConfigSource(options: PoolConfigSourceOptions): PoolConfigSo
   };
 }
 
-function configInputs(
+export function configInputs(
   namespace: string,
   configMapName: string,
   configMap: V1ConfigMap | undefined,
