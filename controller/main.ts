@@ -2,12 +2,14 @@
 
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { flagUsage, parseFlags } from '../common/cli-flags.ts';
 import * as sharedFlags from '../common/component-flags.ts';
 import { loadKubeConfig } from '../common/kube/kubeconfig.ts';
 import { createLogger } from '../common/observability/logger.ts';
 import { stopSignal } from '../common/stop-signal.ts';
 import { startController } from './controller.ts';
+import { ensureMemberlistSecret } from './memberlist-secret.ts';
 
 const flags = {
   kubeconfig: sharedFlags.kubeconfig,
@@ -19,6 +21,11 @@ const flags = {
     type: 'string',
     value: 'ID',
     describe: 'leader election identity (default: POD_NAME or hostname_random)',
+  },
+  'ml-secret-name': {
+    type: 'string',
+    value: 'NAME',
+    describe: "create the speakers' memberlist Secret under this name when it is missing (default: don't)",
   },
   'log-level': sharedFlags.logLevel,
 } as const;
@@ -59,8 +66,13 @@ export async function main(argv: string[]): Promise<number> {
     ...(values['lb-class'] ? { lbClass: values['lb-class'] } : {}),
   });
   logger.info({ metricsAddress: controller.metricsAddress }, 'serving /healthz, /readyz and /metrics');
+  const secretName = values['ml-secret-name'];
+  const secret = secretName
+    ? ensureMemberlistSecret(kubeConfig.makeApiClient(CoreV1Api), secretName, values.namespace, logger)
+    : undefined;
   const signal = await stopSignal();
   logger.info({ signal }, 'shutting down');
+  secret?.stop();
   await controller.stop();
   logger.flush();
   return 0;

@@ -15,6 +15,7 @@ import {
   speakerPod,
   systemNamespace,
 } from './cluster-objects.ts';
+import { helmInstall, type InstallMethod, runDaemonSetSpeakers } from './helm-install.ts';
 import { type KubeBackend, startKubernetesApi } from './kube-api.ts';
 import type { Kubectl } from './kubectl.ts';
 import { assertLabOrEmpty, labDown } from './lab-down.ts';
@@ -35,6 +36,8 @@ export interface LabOptions {
   readonly log?: (line: string) => void;
   /** Which Kubernetes API the lab runs: the embedded server (default) or the real control plane. */
   readonly kube?: KubeBackend;
+  /** How the product is installed: kubectl apply of manifests/ (default) or the Helm chart. */
+  readonly install?: InstallMethod;
   /** Files (or, for crds, a directory) to apply instead of manifests/crds and manifests/examples/…. */
   readonly manifests?: {
     readonly crds?: string;
@@ -72,6 +75,7 @@ function speakerSecret(): string {
 export async function labUp(options: LabOptions): Promise<LabState> {
   const { paths, repoRoot } = options;
   const kube = options.kube ?? 'embedded';
+  const install = options.install ?? 'kustomize';
   const log = options.log ?? (() => undefined);
   await preflight();
   await assertLabOrEmpty(paths);
@@ -111,8 +115,12 @@ export async function labUp(options: LabOptions): Promise<LabState> {
     const api = await startKubernetesApi(options, start, watch);
     const { kubectl, port } = api;
 
-    log("applying the namespace and the RBAC, and minting the controller's and speakers' tokens");
-    await applyIdentities(kubectl, repoRoot, paths, api.kubeconfig);
+    log(
+      install === 'helm'
+        ? "creating the namespace, installing the chart with helm, and minting the controller's and speakers' tokens"
+        : "applying the namespace and the RBAC, and minting the controller's and speakers' tokens",
+    );
+    await applyIdentities(kubectl, { ...options, install }, api.kubeconfig);
 
     // Node namespaces reach the API server as 127.0.0.1:PORT of their own, through a Unix socket.
     start({
@@ -142,10 +150,10 @@ export async function labUp(options: LabOptions): Promise<LabState> {
     }
 
     log('registering nodes and speaker pods');
-    await registerCluster(topology, kubectl);
+    await registerCluster(topology, kubectl, install);
 
     log('applying the example manifests');
-    await applyExamples(kubectl, repoRoot, options.manifests ?? {});
+    await applyExamples(kubectl, repoRoot, options.manifests ?? {}, install);
     await registerWorkloads(topology, kubectl, kube);
 
     log('starting ingress nginx and echo backends');
@@ -212,7 +220,7 @@ export async function labUp(options: LabOptions): Promise<LabState> {
           '--bind',
           `${n.ipv4}:${memberlistPort}`,
           '--metrics-addr',
-          '127.0.0.1:7473',
+          '127.0.0.1:7472',
         ],
         secretFiles: { BAREMETAL_LB_MEMBERLIST_SECRET: paths.memberlistSecret },
       });
@@ -242,6 +250,7 @@ export async function labUp(options: LabOptions): Promise<LabState> {
       serviceAccountKubeconfigs: { controller: paths.controllerKubeconfig, speaker: paths.speakerKubeconfig },
       apiserver: { url: api.url, port },
       kube,
+      install,
       kubectl: api.kubectlBinary,
       client: pickHost(topology.client),
       nodes: topology.nodes.map((n) => ({
@@ -286,18 +295,27 @@ function partialState(topology: LabTopology, paths: LabPaths, processes: LabProc
 }
 
 /**
- * What an operator applies before the components start (manifests/namespace.yaml and
- * manifests/rbac/), then a kubeconfig per component holding its ServiceAccount's token.
+ * What an operator applies before the components start: manifests/namespace.yaml, then the RBAC
+ * (manifests/rbac/) or the whole chart; then a kubeconfig per component holding its ServiceAccount's
+ * token.
  */
 async function applyIdentities(
   kubectl: Kubectl,
-  repoRoot: string,
-  paths: LabPaths,
+  options: Pick<LabOptions, 'repoRoot' | 'paths' | 'log'> & { install: InstallMethod },
   adminKubeconfig: string,
 ): Promise<void> {
-  const manifests = resolve(repoRoot, 'manifests');
+  const { paths } = options;
+  const manifests = resolve(options.repoRoot, 'manifests');
   await kubectl('apply', '-f', join(manifests, 'namespace.yaml'));
-  await kubectl('apply', '-f', join(manifests, 'rbac'));
+  if (options.install === 'helm') {
+    await helmInstall({
+      repoRoot: options.repoRoot,
+      kubeconfig: paths.kubeconfig,
+      log: options.log ?? (() => undefined),
+    });
+  } else {
+    await kubectl('apply', '-f', join(manifests, 'rbac'));
+  }
   const files = { controller: paths.controllerKubeconfig, speaker: paths.speakerKubeconfig };
   for (const [account, file] of Object.entries(files)) {
     await writeServiceAccountKubeconfig({
@@ -331,13 +349,23 @@ async function runPods(kubectl: Kubectl, pods: readonly { node: LabHost; pod: Ho
   }
 }
 
-async function registerCluster(topology: LabTopology, kubectl: Kubectl): Promise<void> {
+async function registerCluster(
+  topology: LabTopology,
+  kubectl: Kubectl,
+  install: InstallMethod,
+): Promise<void> {
   const now = new Date();
   await kubectl.apply(topology.nodes.map(nodeObject));
   for (const n of topology.nodes) {
     const status = JSON.stringify(nodeReadyStatus(n, now));
     await kubectl('patch', 'node', n.name, '--subresource=status', '--type=merge', '-p', status);
+    // kube-apiserver taints a node registered before it is Ready (node.kubernetes.io/not-ready); the
+    // node lifecycle controller, which the lab does not run, would lift it once Ready. Lab nodes
+    // carry no other taint.
+    await kubectl('patch', 'node', n.name, '--type=merge', '-p', '{"spec":{"taints":null}}');
   }
+  // The chart's DaemonSet made the speaker Pods; a second set of the lab's own would be adopted by it.
+  if (install === 'helm') return runDaemonSetSpeakers(kubectl, topology.nodes);
   await runPods(
     kubectl,
     topology.nodes.map((node) => ({ node, pod: speakerPod(node) })),
@@ -348,10 +376,12 @@ async function applyExamples(
   kubectl: Kubectl,
   repoRoot: string,
   manifests: NonNullable<LabOptions['manifests']>,
+  install: InstallMethod,
 ): Promise<void> {
   const examples = resolve(repoRoot, 'manifests', 'examples');
-  // The controller's informers wait for the metallb.io kinds to exist.
-  await kubectl('apply', '-f', manifests.crds ?? resolve(repoRoot, 'manifests', 'crds'));
+  // The controller's informers wait for the metallb.io kinds to exist (the chart brings its own).
+  if (install !== 'helm')
+    await kubectl('apply', '-f', manifests.crds ?? resolve(repoRoot, 'manifests', 'crds'));
   await kubectl('apply', '-f', manifests.poolConfig ?? join(examples, 'pool-configmap.yaml'));
   await kubectl('apply', '-f', manifests.ingressService ?? join(examples, 'ingress-nginx-service.yaml'));
   await kubectl('apply', '-f', join(examples, 'lab', 'echo-service.yaml'));

@@ -19,7 +19,7 @@ import type { ProbeRecord } from './failover-measure.ts';
 
 const repoRoot = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 /** Where lab-up.ts has every speaker serve /metrics inside its node's namespace. */
-const speakerMetricsUrl = 'http://127.0.0.1:7473/metrics';
+const speakerMetricsUrl = 'http://127.0.0.1:7472/metrics';
 
 /** Wall-clock ms on the same footing as the probe's (lab/failover-probe.ts). */
 export const wallMs = (): number => performance.timeOrigin + performance.now();

@@ -10,7 +10,7 @@ const controller = findObject(docs, 'Deployment', 'controller');
 const speaker = findObject(docs, 'DaemonSet', 'speaker');
 const workloads = [
   { name: 'controller', object: controller, port: 7472 },
-  { name: 'speaker', object: speaker, port: 7473 },
+  { name: 'speaker', object: speaker, port: 7472 },
 ];
 
 function onlyContainer(workload: KubeObject): KubeObject {
@@ -109,6 +109,21 @@ test('speaker: node name from the downward API, shared secret from the Secret, n
     secretKeyRef: { name: 'baremetal-lb-memberlist', key: 'secretkey', optional: false },
   });
 });
+
+test('the controller creates the very Secret the speakers read, when it is missing', () => {
+  const secretRef = env(onlyContainer(speaker), 'BAREMETAL_LB_MEMBERLIST_SECRET')?.valueFrom.secretKeyRef;
+  assert.ok(onlyContainer(controller).args.includes(`--ml-secret-name=${secretRef.name}`));
+});
+
+for (const { name, object, port } of workloads) {
+  test(`${name}: Prometheus scrape annotations point at the metrics port`, () => {
+    assert.deepEqual(object.spec.template.metadata.annotations, {
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': String(port),
+      'prometheus.io/path': '/metrics',
+    });
+  });
+}
 
 test('speaker: failure detector ports, control-plane tolerations, short grace period', () => {
   const pod = speaker.spec.template.spec;
