@@ -9,6 +9,8 @@ const execFileAsync = promisify(execFile);
 export interface Kubectl {
   (...args: string[]): Promise<string>;
   apply(objects: readonly unknown[]): Promise<string>;
+  /** POST of one object to a raw API path (a subresource kubectl has no verb for, such as pods/binding). */
+  createRaw(path: string, object: unknown): Promise<string>;
 }
 
 /** `binary`: the kubectl matching the server (the real control plane's own build for v1.36). */
@@ -29,6 +31,7 @@ export function kubectlFor(kubeconfig: string, cacheDir: string, binary = 'kubec
   const kubectl = ((...args: string[]) => run(args)) as Kubectl;
   // A YAML stream rather than a `kind: List`: kubectl validates a List against OpenAPI v2, which the
   // lab API server does not serve.
+  kubectl.createRaw = (path, object) => run(['create', '--raw', path, '-f', '-'], JSON.stringify(object));
   kubectl.apply = (objects) => run(['apply', '-f', '-'], objects.map((o) => toYaml(o)).join('---\n'));
   return kubectl;
 }

@@ -68,6 +68,8 @@ export interface LabState {
   /** Which API the lab runs ('embedded' or 'real'), and the kubectl that matches it (added later: may be absent). */
   kube?: 'embedded' | 'real';
   kubectl?: string;
+  /** How the product was installed (added later: may be absent, meaning kustomize). */
+  install?: 'kustomize' | 'helm';
   client: LabHostState;
   nodes: LabNodeState[];
   ingress: { namespace: string; service: string; ipv4: string | null; ipv6: string | null };

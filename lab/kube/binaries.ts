@@ -52,6 +52,26 @@ export const goTargets: readonly GoTarget[] = [
 
 export type ProgramName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kubectl';
 
+export const helmVersion = 'v4.3.2';
+
+/** helm, for the chart tests: helm's own version stamp, so `helm version` says v4.3.2 and not v4.3. */
+export const helmTarget: GoTarget = {
+  module: 'helm',
+  programs: { 'helm.sh/helm/v4/cmd/helm': 'helm' },
+  ldflags: `-s -w -X helm.sh/helm/v4/internal/version.version=${helmVersion}`,
+};
+
+/** Programs built and cached together: one fingerprint, one cache folder, one lock. */
+export interface BuildSet {
+  /** The cache's subfolder. */
+  readonly cacheName: string;
+  readonly version: string;
+  readonly targets: readonly GoTarget[];
+  /** For the log: what is built, and about how long a cold build takes on 2 cores. */
+  readonly what: string;
+  readonly coldMinutes: number;
+}
+
 /** Where builds are kept: $BAREMETAL_LB_CACHE, else $XDG_CACHE_HOME/baremetal-lb, else ~/.cache/baremetal-lb. */
 export function cacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   if (env.BAREMETAL_LB_CACHE) return env.BAREMETAL_LB_CACHE;
@@ -72,9 +92,9 @@ export function findGo(env: NodeJS.ProcessEnv = process.env, usualHome = goBinar
  * A hash of everything that decides the binaries: the wrapper modules' go.mod and go.sum, the
  * link flags and the Go version. Programs built from the same inputs are the same programs.
  */
-export function buildFingerprint(go: string): string {
+export function buildFingerprint(go: string, targets: readonly GoTarget[] = goTargets): string {
   const hash = createHash('sha256');
-  for (const target of goTargets) {
+  for (const target of targets) {
     for (const file of ['go.mod', 'go.sum'])
       hash.update(readFileSync(join(wrapperModules, target.module, file)));
     hash.update(target.ldflags);
@@ -83,21 +103,44 @@ export function buildFingerprint(go: string): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-export function binDir(fingerprint: string, env: NodeJS.ProcessEnv = process.env): string {
-  return join(cacheRoot(env), 'kube', `${kubernetesVersion}-${fingerprint}`, 'bin');
+export const kubeBuildSet: BuildSet = {
+  cacheName: 'kube',
+  version: kubernetesVersion,
+  targets: goTargets,
+  what: `kube-apiserver, kube-controller-manager and kubectl ${kubernetesVersion} and etcd ${etcdVersion}`,
+  coldMinutes: 11,
+};
+
+export const helmBuildSet: BuildSet = {
+  cacheName: 'helm',
+  version: helmVersion,
+  targets: [helmTarget],
+  what: `helm ${helmVersion}`,
+  coldMinutes: 3,
+};
+
+export function binDir(
+  fingerprint: string,
+  env: NodeJS.ProcessEnv = process.env,
+  set: BuildSet = kubeBuildSet,
+): string {
+  return join(cacheRoot(env), set.cacheName, `${set.version}-${fingerprint}`, 'bin');
 }
 
 export type KubeBinaries = Readonly<Record<ProgramName, string>>;
 
-export const programNames: readonly ProgramName[] = goTargets.flatMap(
-  (t) => Object.values(t.programs) as ProgramName[],
-);
+export function programsOf(targets: readonly GoTarget[]): string[] {
+  return targets.flatMap((t) => Object.values(t.programs));
+}
+
+export const programNames = programsOf(goTargets) as readonly ProgramName[];
 
 /** The programs in `dir`, or the names of those missing from it. */
-export function binariesIn(dir: string): { binaries: KubeBinaries } | { missing: ProgramName[] } {
-  const missing = programNames.filter((name) => !existsSync(join(dir, name)));
+export function binariesIn(
+  dir: string,
+  names: readonly string[] = programNames,
+): { binaries: Readonly<Record<string, string>> } | { missing: string[] } {
+  const missing = names.filter((name) => !existsSync(join(dir, name)));
   if (missing.length) return { missing };
-  return {
-    binaries: Object.fromEntries(programNames.map((n) => [n, join(dir, n)])) as Record<ProgramName, string>,
-  };
+  return { binaries: Object.fromEntries(names.map((n) => [n, join(dir, n)])) };
 }

@@ -6,15 +6,16 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isAlive } from '../processes.ts';
 import {
+  type BuildSet,
   binariesIn,
   binDir,
   buildFingerprint,
-  etcdVersion,
   findGo,
   type GoTarget,
-  goTargets,
+  helmBuildSet,
   type KubeBinaries,
-  kubernetesVersion,
+  kubeBuildSet,
+  programsOf,
   wrapperModules,
 } from './binaries.ts';
 
@@ -27,34 +28,46 @@ export interface BuildOptions {
 
 export class KubeBuildError extends Error {}
 
-/** The built programs, building them first if this machine has none for the current inputs. */
-export async function ensureKubeBinaries(options: BuildOptions): Promise<KubeBinaries> {
+/** The built programs of a set, building them first if this machine has none for the current inputs. */
+async function ensureBuilt(set: BuildSet, options: BuildOptions): Promise<Readonly<Record<string, string>>> {
   const env = options.env ?? process.env;
   const go = findGo(env);
   if (!go) {
     throw new KubeBuildError(
-      `the real control plane is built from Go modules, and no Go toolchain was found (not on PATH, not at /usr/local/go/bin/go): install Go ≥ 1.26, or run the lab without --kube real`,
+      `${set.what} are built from Go modules, and no Go toolchain was found (not on PATH, not at /usr/local/go/bin/go): install Go ≥ 1.26${set === kubeBuildSet ? ', or run the lab without --kube real' : ''}`,
     );
   }
-  const dir = binDir(buildFingerprint(go), env);
-  const found = binariesIn(dir);
+  const dir = binDir(buildFingerprint(go, set.targets), env, set);
+  const names = programsOf(set.targets);
+  const found = binariesIn(dir, names);
   if ('binaries' in found) return found.binaries;
   await withBuildLock(join(dirname(dir), 'build.lock'), options.log, async () => {
-    if ('binaries' in binariesIn(dir)) return;
+    if ('binaries' in binariesIn(dir, names)) return;
     options.log(
-      `building kube-apiserver, kube-controller-manager and kubectl ${kubernetesVersion} and etcd ${etcdVersion} into ${dir}: a first build takes about 11 minutes on 2 cores and up to 2 GiB of memory; later ones reuse it`,
+      `building ${set.what} into ${dir}: a first build takes about ${set.coldMinutes} minutes on 2 cores and up to 2 GiB of memory; later ones reuse it`,
     );
     const staging = `${dir}.partial-${process.pid}`;
     await rm(staging, { recursive: true, force: true });
     await mkdir(staging, { recursive: true });
-    for (const target of goTargets) await buildTarget(go, target, staging, options);
+    for (const target of set.targets) await buildTarget(go, target, staging, options);
     await rm(dir, { recursive: true, force: true });
     await rename(staging, dir);
   });
-  const built = binariesIn(dir);
+  const built = binariesIn(dir, names);
   if ('missing' in built)
     throw new KubeBuildError(`the build left ${built.missing.join(', ')} missing in ${dir}`);
   return built.binaries;
+}
+
+/** etcd, kube-apiserver, kube-controller-manager and kubectl, for `lab up --kube real` and the tests. */
+export async function ensureKubeBinaries(options: BuildOptions): Promise<KubeBinaries> {
+  return (await ensureBuilt(kubeBuildSet, options)) as KubeBinaries;
+}
+
+/** The path of helm, for the chart tests. */
+export async function ensureHelm(options: BuildOptions): Promise<string> {
+  const built = await ensureBuilt(helmBuildSet, options);
+  return built.helm ?? '';
 }
 
 /** Each program of the target, one `go build` each (the second reuses what the first compiled). */

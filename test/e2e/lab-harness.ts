@@ -11,6 +11,7 @@ import { parseAllDocuments, parse as parseYaml, stringify as toYaml } from 'yaml
 import { formatIP, parseIP } from '../../common/ip-address.ts';
 import { type AddressRange, parseAddressRange } from '../../common/pool-config/address-range.ts';
 import { endpointSliceObject, systemNamespace } from '../../lab/cluster-objects.ts';
+import type { InstallMethod } from '../../lab/helm-install.ts';
 import { auditDenials } from '../../lab/kube/audit.ts';
 import { apiServerProcessName } from '../../lab/kube-api.ts';
 import { type Kubectl, kubectlFor } from '../../lab/kubectl.ts';
@@ -319,7 +320,11 @@ export function parseNdiscMac(out: string): string | undefined {
   return /Target link-layer address: ([0-9A-Fa-f:]{17})/.exec(out)?.[1]?.toLowerCase();
 }
 
-export async function startLab(tag: string, nodes: number): Promise<E2ELab> {
+export async function startLab(
+  tag: string,
+  nodes: number,
+  options: { install?: InstallMethod } = {},
+): Promise<E2ELab> {
   const prefix = `e2e${tag}${process.pid}`.slice(0, 16);
   const dir = await mkdtemp(join(tmpdir(), `blb-e2e-${tag}-`));
   const paths = labPaths(join(dir, 'lab'));
@@ -351,6 +356,7 @@ export async function startLab(tag: string, nodes: number): Promise<E2ELab> {
       nodes,
       repoRoot,
       kube: backend,
+      ...(options.install ? { install: options.install } : {}),
       manifests: {
         crds: manifests.crds,
         poolConfig: manifests.poolConfig,
