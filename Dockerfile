@@ -28,12 +28,13 @@ COPY --from=build /app/bin ./bin
 COPY --from=build /app/common ./common
 COPY --from=build /app/controller ./controller
 COPY --from=build /app/speaker ./speaker
+COPY --from=build /app/explain ./explain
 # Non-root by default (the controller runs like this). The speaker's DaemonSet runs it as user 0
 # with every capability dropped except NET_RAW for its AF_PACKET sockets: Kubernetes cannot give
 # a non-root process an effective capability, and file capabilities (setcap) on node would need
 # allowPrivilegeEscalation and would make node fail to exec in the controller, which drops ALL.
 # See manifests/speaker.yaml.
 USER 65532:65532
-EXPOSE 7472 7473 7946/udp
+EXPOSE 7472 7946/udp
 ENTRYPOINT ["/app/bin/baremetal-lb"]
 CMD ["--help"]

@@ -1,48 +1,64 @@
-// One entry point for every component, so the image and the checkout expose the same commands.
-const subcommands: Record<
-  string,
-  { describe: string; load: () => Promise<{ main: (argv: string[]) => Promise<number> }> }
-> = {
-  apiserver: {
-    describe: 'serve the lab Kubernetes API over plain HTTP',
-    load: () => import('../lab/apiserver/main.ts'),
-  },
-  'check-config': {
-    describe: 'validate pool config files offline',
-    load: () => import('../controller/check-config.ts'),
-  },
+// One entry point for every component, so the image and the checkout expose the same commands. A
+// subcommand whose code is not on disk (the image leaves out the lab) is not offered: --help lists
+// only what can run here.
+import { existsSync, readFileSync } from 'node:fs';
+
+interface Subcommand {
+  readonly describe: string;
+  /** The module with its `main`, relative to this file. */
+  readonly module: string;
+}
+
+const subcommands: Record<string, Subcommand> = {
+  apiserver: { describe: 'serve the lab Kubernetes API over plain HTTP', module: '../lab/apiserver/main.ts' },
+  'check-config': { describe: 'validate pool config files offline', module: '../controller/check-config.ts' },
   controller: {
     describe: 'assign LoadBalancer Service IPs from the address pools',
-    load: () => import('../controller/main.ts'),
+    module: '../controller/main.ts',
   },
   explain: {
     describe: 'who announces a Service or IP, and why not the other nodes',
-    load: () => import('../explain/main.ts'),
+    module: '../explain/main.ts',
   },
   lab: {
-    describe: 'the whole system on this machine: lab up | down | status',
-    load: () => import('../lab/main.ts'),
+    describe: 'the whole system on this machine: lab up | down | status | logs',
+    module: '../lab/main.ts',
   },
   speaker: {
     describe: 'announce the Service IPs this node leads over ARP/NDP',
-    load: () => import('../speaker/main.ts'),
+    module: '../speaker/main.ts',
   },
 };
 
+const present = Object.entries(subcommands).filter(([, s]) => existsSync(new URL(s.module, import.meta.url)));
+
+function version(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return manifest.version;
+}
+
 function usage(): string {
-  const lines = Object.entries(subcommands).map(([name, s]) => `  ${name.padEnd(14)}${s.describe}`);
-  return `usage: baremetal-lb <subcommand> [flags]\n\nsubcommands:\n${lines.join('\n')}\n`;
+  const lines = present.map(([name, s]) => `  ${name.padEnd(14)}${s.describe}`);
+  return `usage: baremetal-lb <subcommand> [flags]\n\nsubcommands:\n${lines.join('\n')}\n\n"baremetal-lb <subcommand> --help" describes its flags; --version prints the version.\n`;
 }
 
 const [name, ...rest] = process.argv.slice(2);
+if (name === '--version' || name === '-v') {
+  process.stdout.write(`baremetal-lb ${version()}\n`);
+  process.exit(0);
+}
 if (!name || name === '--help' || name === '-h') {
   process.stdout.write(usage());
   process.exit(name ? 0 : 2);
 }
-const entry = subcommands[name];
+const entry = present.find(([n]) => n === name)?.[1];
 if (!entry) {
-  process.stderr.write(`baremetal-lb: unknown subcommand "${name}"\n\n${usage()}`);
+  const why = subcommands[name] ? 'is not part of this installation' : 'is unknown';
+  process.stderr.write(`baremetal-lb: subcommand "${name}" ${why}\n\n${usage()}`);
   process.exit(2);
 }
-const code = await (await entry.load()).main(rest);
+const loaded = (await import(entry.module)) as { main: (argv: string[]) => Promise<number> };
+const code = await loaded.main(rest);
 if (code !== undefined && code !== 0) process.exitCode = code;

@@ -29,12 +29,12 @@ export function flagUsage(command: string, specs: Record<string, FlagSpec>): str
     const fallback = spec.default === undefined ? '' : ` (default ${JSON.stringify(spec.default)})`;
     return `  ${left.padEnd(26)}${spec.describe}${fallback}`;
   });
-  return `usage: ${command} [flags]\n\nflags:\n${rows.join('\n')}\n  ${'--help'.padEnd(26)}show this text\n`;
+  return `usage: ${command} [flags]\n\nflags:\n${rows.join('\n')}\n  ${'-h, --help'.padEnd(26)}show this text\n`;
 }
 
 export function parseFlags<S extends Record<string, FlagSpec>>(argv: string[], specs: S): FlagParse<S> {
-  const options: Record<string, { type: 'string' | 'boolean'; default?: string }> = {
-    help: { type: 'boolean' },
+  const options: Record<string, { type: 'string' | 'boolean'; default?: string; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
   };
   for (const [name, spec] of Object.entries(specs)) {
     options[name] =

@@ -15,7 +15,7 @@ flags:
   --tls-cert-file FILE     serve HTTPS with this PEM certificate (needs --tls-private-key-file);
                            kubectl sends ServiceAccount tokens (--token) only over HTTPS
   --tls-private-key-file FILE  the PEM private key for --tls-cert-file
-  --help                   show this help
+  -h, --help               show this help
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -36,7 +36,7 @@ export async function main(argv: string[]): Promise<number> {
         'data-dir': { type: 'string' },
         'tls-cert-file': { type: 'string' },
         'tls-private-key-file': { type: 'string' },
-        help: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
       },
       strict: true,
       allowPositionals: false,

@@ -2,7 +2,9 @@
 // tools or dev dependencies, and a .dockerignore that keeps what the stages copy.
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import {
@@ -144,4 +146,34 @@ test('the Dockerfile parser joins continuations, skips comments and splits stage
   });
   assert.throws(() => parseCopy('./only'), /needs a source and a destination/);
   assert.equal(parseExecForm('/bin/sh -c x'), undefined);
+});
+
+test("the image's --help lists exactly the subcommands its files can run", async () => {
+  // The runtime stage's /app, assembled from its COPY lines (node_modules linked, not copied).
+  const app = mkdtempSync(path.join(tmpdir(), 'blb-image-'));
+  try {
+    for (const copy of args(runtime, 'COPY').map(parseCopy)) {
+      const target = path.join(app, copy.destination);
+      for (const source of copy.sources) {
+        const from = path.join(repoRoot, source.replace(/^\/app\//, ''));
+        if (source.endsWith('node_modules')) symlinkSync(from, target);
+        else if (existsSync(from)) cpSync(from, target, { recursive: true });
+      }
+    }
+    const cli = (...argv: string[]) =>
+      spawnSync(
+        process.execPath,
+        ['--disable-warning=ExperimentalWarning', path.join(app, 'bin', 'main.ts'), ...argv],
+        {
+          encoding: 'utf8',
+        },
+      );
+    const listed = [...cli('--help').stdout.matchAll(/^ {2}(\S+) {2,}/gm)].map((m) => m[1]!);
+    assert.deepEqual(listed.sort(), ['check-config', 'controller', 'explain', 'speaker']);
+    for (const name of listed)
+      assert.equal(cli(name, '--help').status, 0, `${name} --help runs in the image`);
+    assert.match(cli('lab', 'up').stderr, /"lab" is not part of this installation/);
+  } finally {
+    rmSync(app, { recursive: true, force: true });
+  }
 });
