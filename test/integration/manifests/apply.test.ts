@@ -6,10 +6,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
+import { stringify as toYaml } from 'yaml';
 import {
   examplesDir,
   kustomizeResources,
   manifestsDir,
+  repoRoot,
   systemNamespace,
 } from '../../unit/manifests/manifest-files.ts';
 import { type KubectlLab, parseColumns, startKubectlLab } from '../apiserver/kubectl-harness.ts';
@@ -251,4 +253,79 @@ test('apply -f of each file in kustomization order works on a fresh server', asy
   }
   assertAllUnchanged(await fresh.kubectl(['apply', '-f', path.join(manifestsDir, 'crds')]), 'crds/ folder');
   assertAllUnchanged(await fresh.kubectl(['apply', '-k', manifestsDir]), 'apply -k after apply -f');
+});
+
+test("the metallb-system overlay installs beside MetalLB's objects and changes none of them", async (t) => {
+  const fresh = await startKubectlLab();
+  t.after(() => fresh.close());
+  const ns = 'metallb-system';
+  await fresh.kubectl(['apply', '-f', path.join(manifestsDir, 'crds')]);
+  await fresh.kubectl(['create', 'namespace', ns]);
+  const metallbObjects = [
+    {
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'IPAddressPool',
+      metadata: { name: 'prod', namespace: ns },
+      spec: { addresses: ['192.0.2.0/28'] },
+    },
+    {
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'L2Advertisement',
+      metadata: { name: 'prod', namespace: ns },
+      spec: { ipAddressPools: ['prod'] },
+    },
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'controller', namespace: ns } },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'memberlist', namespace: ns },
+      stringData: { secretkey: 'k'.repeat(64) },
+    },
+  ];
+  // A stream of YAML documents, not a kind: List (kubectl checks a List against OpenAPI v2).
+  await fresh.kubectl(['apply', '-f', '-'], metallbObjects.map((o) => toYaml(o)).join('---\n'));
+  const versions = async () => {
+    const refs = [
+      'ipaddresspool/prod',
+      'l2advertisement/prod',
+      'serviceaccount/controller',
+      'secret/memberlist',
+    ];
+    const out = await fresh.kubectl([
+      'get',
+      '-n',
+      ns,
+      ...refs,
+      '-o',
+      'jsonpath={range .items[*]}{.kind}/{.metadata.resourceVersion} {end}',
+    ]);
+    const crds = await fresh.kubectl([
+      'get',
+      'crd',
+      '-o',
+      'jsonpath={range .items[*]}{.metadata.resourceVersion} {end}',
+    ]);
+    return `${out} ${crds}`;
+  };
+  const before = await versions();
+  const created = applyLines(await fresh.kubectl(['apply', '-k', path.join(repoRoot, 'overlays', ns)]));
+  assert.ok(created.length > 0);
+  for (const line of created) assert.match(line, /^\S+\/baremetal-lb-\S+ created$/, line);
+  assert.equal(await versions(), before, "MetalLB's pools, CRDs, ServiceAccount and Secret are untouched");
+  const speaker: Json = JSON.parse(
+    await fresh.kubectl(['get', 'daemonset', '-n', ns, 'baremetal-lb-speaker', '-o', 'json']),
+  );
+  const secretRef = speaker.spec.template.spec.containers[0].env.find((e: Json) => e.valueFrom?.secretKeyRef)
+    ?.valueFrom.secretKeyRef;
+  assert.equal(secretRef.name, 'memberlist', "the speakers reuse MetalLB's memberlist Secret");
+  assert.ok(
+    speaker.spec.template.spec.containers[0].args.includes('--namespace=$(NAMESPACE)'),
+    'the pools are read where the Pods run',
+  );
+  const binding: Json = JSON.parse(
+    await fresh.kubectl(['get', 'clusterrolebinding', 'baremetal-lb-speaker', '-o', 'json']),
+  );
+  assert.deepEqual(binding.subjects, [
+    { kind: 'ServiceAccount', name: 'baremetal-lb-speaker', namespace: ns },
+  ]);
 });
