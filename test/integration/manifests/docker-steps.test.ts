@@ -163,7 +163,7 @@ test('the Dockerfile steps build a runtime that runs every subcommand', {
   assert.equal(help.status, 0, help.stderr);
   assert.match(help.stdout, /controller/);
   assert.match(help.stdout, /speaker/);
-  for (const subcommand of ['controller', 'speaker']) {
+  for (const subcommand of ['controller', 'speaker', 'check-config', 'explain']) {
     const result = entry(subcommand, '--help');
     assert.equal(result.status, 0, `${subcommand} --help: ${result.stderr}`);
     assert.match(result.stdout, /--metrics-addr/);
