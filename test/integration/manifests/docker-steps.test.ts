@@ -166,8 +166,10 @@ test('the Dockerfile steps build a runtime that runs every subcommand', {
   for (const subcommand of ['controller', 'speaker', 'check-config', 'explain']) {
     const result = entry(subcommand, '--help');
     assert.equal(result.status, 0, `${subcommand} --help: ${result.stderr}`);
-    assert.match(result.stdout, /--metrics-addr/);
+    assert.match(result.stdout, new RegExp(`^usage: baremetal-lb ${subcommand}\\b`));
   }
+  for (const component of ['controller', 'speaker'])
+    assert.match(entry(component, '--help').stdout, /--metrics-addr/);
   const check = entry('check-config', path.join(examplesDir, 'pool-configmap.yaml'));
   assert.equal(check.status, 0, check.stdout + check.stderr);
 
