@@ -28,3 +28,14 @@ export function isLoadBalancer(service: V1Service): boolean {
 export function ingressAddresses(service: V1Service): string[] {
   return (service.status?.loadBalancer?.ingress ?? []).flatMap((entry) => (entry.ip ? [entry.ip] : []));
 }
+
+/** namespace/name and status addresses of every LoadBalancer Service of the class that has any. */
+export function heldAddresses(
+  services: readonly V1Service[],
+  lbClass: string | undefined,
+): { key: string; ips: string[] }[] {
+  return services.flatMap((service) => {
+    const ips = isLoadBalancer(service) && classMatches(service, lbClass) ? ingressAddresses(service) : [];
+    return ips.length > 0 ? [{ key: serviceKey(service), ips }] : [];
+  });
+}

@@ -28,8 +28,10 @@ import { startHealthServer } from '../common/observability/health-server.ts';
 import type { Logger } from '../common/observability/logger.ts';
 import type { PoolConfig } from '../common/pool-config/model.ts';
 import { type ConfigProblem, formatProblem } from '../common/pool-config/problems.ts';
+import type { StrandedAddress } from '../common/pool-config/stranded.ts';
 import {
   classMatches,
+  heldAddresses,
   isLoadBalancer,
   poolAnnotation,
   serviceKey,
@@ -43,6 +45,9 @@ import { registerAllocatorMetrics } from './metrics.ts';
 import { poolStatuses, sameStatus } from './pool-status.ts';
 import { type Outcome, planService, type ServicePlan } from './service-plan.ts';
 import { rebuildEntries } from './services.ts';
+
+/** Services that get a ConfigRefused Event for one refused config; the log line counts them all. */
+const refusalEventsPerChange = 20;
 
 export interface ControllerOptions {
   readonly kubeConfig: KubeConfig;
@@ -121,6 +126,10 @@ export async function startController(options: ControllerOptions): Promise<Contr
     onNewProblems: (problems) => {
       if (leading) reportProblems(problems);
     },
+    heldAddresses: () => heldAddresses(services.list(), options.lbClass),
+    onNewRefusal: (stranded) => {
+      if (leading) reportRefusal(stranded);
+    },
   });
   const { configMaps, pools, advertisements } = configSource;
   const informers = [services, namespaces, ...configSource.informers];
@@ -134,6 +143,8 @@ export async function startController(options: ControllerOptions): Promise<Contr
   const clearReasons = new Map<string, string>();
   /** Per Service, the generation whose deprecated annotations were already reported. */
   const deprecationReported = new Map<string, number>();
+  /** Services whose last reconcile found no address for them: they get another try when one is freed. */
+  const pending = new Set<string>();
 
   const namespaceLabels = (name: string) => namespaces.get(name)?.metadata?.labels ?? {};
   const managed = (service: V1Service) => classMatches(service, options.lbClass);
@@ -156,17 +167,28 @@ export async function startController(options: ControllerOptions): Promise<Contr
   async function reconcile(key: string): Promise<void> {
     const active = allocator;
     if (!active || stopped) return;
+    const inUseBefore = active.addressesInUse();
+    try {
+      await reconcileWith(active, key);
+    } finally {
+      // MetalLB reprocesses the waiting Services when an address is released; so do we, at once.
+      if (active.addressesInUse() < inUseBefore) {
+        for (const waiting of pending) if (waiting !== key) queue.add(waiting);
+      }
+    }
+  }
+
+  async function reconcileWith(active: Allocator, key: string): Promise<void> {
     clientMetrics.updates.inc();
     const { namespace: ns, name } = splitKey(key);
     const service = services.get(name, ns);
-    if (!service) {
+    if (!service || !managed(service)) {
       if (active.release(key)) schedulePoolStatus();
-      deprecationReported.delete(key);
-      clearReasons.delete(key);
-      return;
-    }
-    if (!managed(service)) {
-      if (active.release(key)) schedulePoolStatus();
+      pending.delete(key);
+      if (!service) {
+        deprecationReported.delete(key);
+        clearReasons.delete(key);
+      }
       return;
     }
     let outcome: Outcome;
@@ -188,6 +210,8 @@ export async function startController(options: ControllerOptions): Promise<Contr
         schedulePoolStatus();
       }
     }
+    if (outcome.kind === 'failed') pending.add(key);
+    else pending.delete(key);
     const plan = planService(service, outcome, clearReasons.get(key));
     await writeStatus(service, plan.ingress);
     // The status is what the Events describe: record them once it has landed, before the
@@ -285,6 +309,19 @@ export async function startController(options: ControllerOptions): Promise<Contr
     }
   }
 
+  /** One Warning Event on each Service (the first few) whose addresses the refused config strands. */
+  function reportRefusal(stranded: readonly StrandedAddress[]): void {
+    const byService = new Map<string, string[]>();
+    for (const { key, ip } of stranded) byService.set(key, [...(byService.get(key) ?? []), ip]);
+    for (const [key, ips] of [...byService].slice(0, refusalEventsPerChange)) {
+      const { namespace: ns, name } = splitKey(key);
+      const service = services.get(name, ns);
+      if (!service) continue;
+      const message = `the new pool config leaves ${ips.join(', ')} in no pool, and ${byService.size - 1} other Services' addresses too; keeping the last good config (to retire a pool, first move or delete its Services)`;
+      void events.record(subjectOf(service, 'Service', 'v1'), 'Warning', 'ConfigRefused', message);
+    }
+  }
+
   // Leadership: the allocator exists only on the leader, rebuilt from statuses before any assignment.
   function activateIfReady(): void {
     if (allocator || !leading || stopped || !config || !informers.every((i) => i.synced)) return;
@@ -352,6 +389,8 @@ export async function startController(options: ControllerOptions): Promise<Contr
   services.on('add', (s) => queue.add(serviceKey(s)));
   services.on('update', (s) => queue.add(serviceKey(s)));
   services.on('delete', (s) => queue.add(serviceKey(s)));
+  // A refused config may fit once the Services holding its stranded addresses let go of them.
+  for (const verb of ['update', 'delete'] as const) services.on(verb, () => configSource.recheckRefused());
   for (const verb of ['add', 'update', 'delete'] as const) {
     for (const source of configSource.informers) source.on(verb, () => clientMetrics.updates.inc());
     pools.on(verb, () => schedulePoolStatus());

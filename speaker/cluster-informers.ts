@@ -15,6 +15,7 @@ import { informerFactory } from '../common/kube/informer-factory.ts';
 import { type PoolConfigSourceOptions, poolConfigSource } from '../common/kube/pool-config-source.ts';
 import type { ResilientInformer } from '../common/kube/resilient-informer.ts';
 import type { PoolConfig } from '../common/pool-config/model.ts';
+import { heldAddresses } from '../common/service-fields.ts';
 import { isSpeakerPod } from './cluster-view.ts';
 
 export interface ClusterInformersOptions
@@ -22,6 +23,8 @@ export interface ClusterInformersOptions
     PoolConfigSourceOptions,
     'kubeConfig' | 'logger' | 'namespace' | 'configMapName' | 'backoff' | 'clientMetrics'
   > {
+  /** Only Services with this loadBalancerClass; unset = only Services without a class. */
+  readonly lbClass?: string;
   /** Something the plan depends on changed (the config only when it loaded valid). */
   readonly onChange: () => void;
   /** The set of speaker Pods changed. */
@@ -71,6 +74,9 @@ export function clusterInformers(options: ClusterInformersOptions): ClusterInfor
       config = loaded;
       options.onChange();
     },
+    // A config that would leave announced addresses in no pool is refused here too, or the speakers
+    // would stop answering for addresses the controller keeps.
+    heldAddresses: () => heldAddresses(services.list(), options.lbClass),
   });
   const all = [
     services,
@@ -82,6 +88,7 @@ export function clusterInformers(options: ClusterInformersOptions): ClusterInfor
 
   for (const verb of verbs) {
     for (const source of [services, slices, nodes]) source.on(verb, options.onChange);
+    services.on(verb, () => configSource.recheckRefused());
     pods.on(verb, (pod) => {
       if (isSpeakerPod(pod)) options.onSpeakerPods();
     });

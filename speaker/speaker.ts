@@ -159,6 +159,7 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
     logger,
     namespace,
     configMapName: options.configMapName,
+    ...(options.lbClass ? { lbClass: options.lbClass } : {}),
     backoff,
     clientMetrics,
     onChange: schedule,

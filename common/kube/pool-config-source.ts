@@ -1,7 +1,8 @@
 // The pool config as the controller and the speaker both read it: the ConfigMap and the metallb.io
 // IPAddressPools and L2Advertisements of one namespace, parsed together whenever one of them changes.
 // An invalid result never replaces the last good config, and its problems are logged once, not on
-// every event that leaves them unchanged.
+// every event that leaves them unchanged. Nor does a valid one that would leave addresses in use in
+// no pool (stranded.ts): it is refused the same way until the Services let go of those addresses.
 
 import {
   CoreV1Api,
@@ -14,6 +15,12 @@ import type { Logger } from '../observability/logger.ts';
 import { type ConfigInputs, loadPoolConfig } from '../pool-config/load-config.ts';
 import type { PoolConfig } from '../pool-config/model.ts';
 import { type ConfigProblem, formatProblem } from '../pool-config/problems.ts';
+import {
+  describeStranded,
+  type HeldAddresses,
+  type StrandedAddress,
+  strandedAddresses,
+} from '../pool-config/stranded.ts';
 import { isNotFound } from './api-errors.ts';
 import type { BackoffPolicy } from './backoff.ts';
 import type { KubeClientMetrics } from './client-metrics.ts';
@@ -34,6 +41,10 @@ export interface PoolConfigSourceOptions {
   readonly onValid: (config: PoolConfig) => void;
   /** A load that gave an invalid config whose problems differ from the last load's. */
   readonly onNewProblems?: (problems: readonly ConfigProblem[]) => void;
+  /** The addresses Services hold now; a new config that leaves any in no pool is refused. */
+  readonly heldAddresses?: () => Iterable<HeldAddresses>;
+  /** A refused config whose stranded addresses differ from the last refusal's. */
+  readonly onNewRefusal?: (stranded: readonly StrandedAddress[]) => void;
 }
 
 export interface PoolConfigSource {
@@ -44,6 +55,8 @@ export interface PoolConfigSource {
   readonly informers: readonly ResilientInformer<KubernetesObject>[];
   /** Loads now and reports the problems even if unchanged (a new leader reports what it saw as follower). */
   reloadReportingProblems(): void;
+  /** Loads again if the last config was refused: the Services holding its stranded addresses changed. */
+  recheckRefused(): void;
   /** No more loads; a pending one is dropped. */
   close(): void;
 }
@@ -81,6 +94,8 @@ export function poolConfigSource(options: PoolConfigSourceOptions): PoolConfigSo
   const informers = [configMaps, pools, advertisements] as ResilientInformer<KubernetesObject>[];
 
   let lastProblems = '';
+  let hasGood = false;
+  let refused = false;
   let closed = false;
   let settleTimer: NodeJS.Timeout | undefined;
 
@@ -93,8 +108,8 @@ export function poolConfigSource(options: PoolConfigSourceOptions): PoolConfigSo
     const problemsText = problems.map(formatProblem).join('\n');
     const newProblems = problemsText !== lastProblems;
     lastProblems = problemsText;
-    clientMetrics.configStale.set(result.ok ? 0 : 1);
     if (!result.ok) {
+      clientMetrics.configStale.set(1);
       clientMetrics.updateErrors.inc();
       if (newProblems) {
         for (const problem of problems)
@@ -109,8 +124,35 @@ export function poolConfigSource(options: PoolConfigSourceOptions): PoolConfigSo
     if (newProblems)
       for (const problem of problems)
         logger.warn({ reason: formatProblem(problem), pool: problem.pool }, 'config warning');
+    if (refuseStranding(result.config)) return;
+    hasGood = true;
+    clientMetrics.configStale.set(0);
     clientMetrics.configLoaded.set(1);
     options.onValid(result.config);
+  }
+
+  let lastRefusal = '';
+  /** True when the config would leave addresses in use in no pool: then it is not applied. */
+  function refuseStranding(config: PoolConfig): boolean {
+    const stranded =
+      hasGood && options.heldAddresses ? strandedAddresses(config, options.heldAddresses()) : [];
+    refused = stranded.length > 0;
+    if (!refused) {
+      lastRefusal = '';
+      return false;
+    }
+    clientMetrics.configStale.set(1);
+    clientMetrics.updateErrors.inc();
+    const text = describeStranded(stranded);
+    if (text !== lastRefusal) {
+      logger.error(
+        { services: new Set(stranded.map((s) => s.key)).size, stranded: text },
+        'config refused: it leaves addresses in use in no pool; keeping the last good one',
+      );
+      options.onNewRefusal?.(stranded);
+    }
+    lastRefusal = text;
+    return true;
   }
 
   function loadAfterSettling(): void {
@@ -136,7 +178,11 @@ export function poolConfigSource(options: PoolConfigSourceOptions): PoolConfigSo
     informers,
     reloadReportingProblems() {
       lastProblems = '';
+      lastRefusal = '';
       load();
+    },
+    recheckRefused() {
+      if (refused) loadAfterSettling();
     },
     close() {
       closed = true;

@@ -246,6 +246,11 @@ export class Allocator {
     return rejected;
   }
 
+  /** How many distinct addresses are held: when it drops, an address was freed. */
+  addressesInUse(): number {
+    return this.uses.size;
+  }
+
   assignmentOf(key: string): readonly AssignedIP[] | undefined {
     return this.held.get(key);
   }

@@ -1,0 +1,106 @@
+// The controller's guards for addresses already handed out, driven with the real kubectl: a
+// Service waiting on a full pool gets the address another Service frees, and no config edit takes
+// addresses away from running Services (MetalLB refuses such a config too); retiring a pool works
+// once its Services are gone.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Controller } from '../../../controller/controller.ts';
+import {
+  type ControllerLab,
+  eventually,
+  externalIP,
+  metricValue,
+  startControllerLab,
+} from './controller-lab.ts';
+import { ingressService, namespace, poolConfigMap } from './fixtures.ts';
+
+let lab: ControllerLab;
+let controller: Controller;
+before(async () => {
+  lab = await startControllerLab();
+  controller = await lab.startController('guard');
+  await lab.apply(poolConfigMap([{ name: 'single', addresses: ['192.0.2.50/32'] }]));
+  await eventually('ready', () => controller.isReady());
+});
+after(async () => {
+  if (process.env.DUMP_LOGS) console.log(lab.logs.map((l) => JSON.stringify(l)).join('\n'));
+  await lab.close();
+});
+
+const assigned = (name: string) =>
+  eventually(`${name} to get an address`, async () => {
+    const ip = await externalIP(lab, name);
+    return ip === '<pending>' ? undefined : ip;
+  });
+
+test('a Service pending on a full pool gets the address another Service frees', async (t) => {
+  await lab.apply(ingressService('first'));
+  assert.equal(await assigned('first'), '192.0.2.50');
+  await lab.apply(ingressService('waiting'));
+  await eventually('waiting to fail for want of an address', async () =>
+    /AllocationFailed/.test(await lab.kubectl(['describe', 'svc', 'waiting'])),
+  );
+  const freed = Date.now();
+  await lab.kubectl(['delete', 'svc', 'first']);
+  assert.equal(await assigned('waiting'), '192.0.2.50');
+  t.diagnostic(
+    `the waiting Service had the freed address ${Date.now() - freed} ms after the delete (kubectl polls included)`,
+  );
+});
+
+const stale = () => metricValue(controller, 'metallb_k8s_client_config_stale_bool');
+const configMap = (config: string | undefined) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: config\n  namespace: ${namespace}\n${
+    config === undefined ? 'data: {}\n' : `data:\n  config: |\n${config.replace(/^/gm, '    ')}\n`
+  }`;
+
+const strippingEdits: [string, () => Promise<unknown>][] = [
+  ['an empty config', () => lab.kubectl(['replace', '-f', '-'], configMap(''))],
+  ['address-pools: []', () => lab.kubectl(['replace', '-f', '-'], configMap('address-pools: []'))],
+  ['no config key', () => lab.kubectl(['replace', '-f', '-'], configMap(undefined))],
+  [
+    'the pool turned BGP-only',
+    () =>
+      lab.kubectl(
+        ['replace', '-f', '-'],
+        configMap('address-pools:\n- name: single\n  protocol: bgp\n  addresses: [192.0.2.50/32]'),
+      ),
+  ],
+  [
+    'a range that no longer holds the address',
+    () => lab.apply(poolConfigMap([{ name: 'single', addresses: ['192.0.2.60/32'] }])),
+  ],
+  ['the ConfigMap deleted', () => lab.kubectl(['delete', 'configmap', 'config', '-n', namespace])],
+];
+
+for (const [edit, apply] of strippingEdits) {
+  test(`${edit}: refused, the address stays, a Warning Event names the Service`, async () => {
+    await lab.apply(poolConfigMap([{ name: 'single', addresses: ['192.0.2.50/32'] }]));
+    await eventually('the good config loaded', async () => (await stale()) === 0);
+    await lab.kubectl(['delete', 'events', '-n', 'default', '--field-selector', 'reason=ConfigRefused']);
+    await apply();
+    await eventually('the stale-config metric at 1', async () => (await stale()) === 1);
+    const describe = await eventually('a ConfigRefused Event on the Service', async () => {
+      const out = await lab.kubectl(['describe', 'svc', 'waiting']);
+      return /Warning\s+ConfigRefused\s.*192\.0\.2\.50 in no pool/.test(out) ? out : undefined;
+    });
+    assert.match(describe, /keeping the last good config/);
+    assert.equal(await externalIP(lab, 'waiting'), '192.0.2.50');
+    assert.ok(
+      lab.logs.some(
+        (l) => /config refused/.test(String(l.msg)) && /default\/waiting/.test(String(l.stranded)),
+      ),
+      'a log line names the Service',
+    );
+  });
+}
+
+test('retiring a pool on purpose: move its Services off, then remove it', async () => {
+  await lab.apply(poolConfigMap([{ name: 'single', addresses: ['192.0.2.50/32'] }]));
+  await eventually('the good config loaded', async () => (await stale()) === 0);
+  await lab.kubectl(['delete', 'svc', 'waiting']);
+  await lab.apply(poolConfigMap([{ name: 'next', addresses: ['198.51.100.7/32'] }]));
+  await eventually('the new config accepted', async () => (await stale()) === 0);
+  await lab.apply(ingressService('after-retirement'));
+  assert.equal(await assigned('after-retirement'), '198.51.100.7');
+});
