@@ -27,7 +27,7 @@ import { writeWithConflictRetry } from '../common/kube/status-writer.ts';
 import { startHealthServer } from '../common/observability/health-server.ts';
 import type { Logger } from '../common/observability/logger.ts';
 import type { PoolConfig } from '../common/pool-config/model.ts';
-import { type ConfigProblem, formatProblem } from '../common/pool-config/problems.ts';
+import { type ConfigProblem, problemsBySource, summarizeProblems } from '../common/pool-config/problems.ts';
 import type { StrandedAddress } from '../common/pool-config/stranded.ts';
 import {
   classMatches,
@@ -289,10 +289,11 @@ export async function startController(options: ControllerOptions): Promise<Contr
     activateIfReady();
   }
 
+  /** At most one InvalidConfig Event per object per config change: its count and first problems. */
   function reportProblems(problems: readonly ConfigProblem[]): void {
-    for (const problem of problems) {
-      if (problem.severity !== 'error') continue;
-      const where = problemObject(problem.source);
+    const errors = problems.filter((p) => p.severity === 'error');
+    for (const [source, ofObject] of problemsBySource(errors)) {
+      const where = problemObject(source);
       if (!where) continue;
       const cache =
         where.kind === 'ConfigMap' ? configMaps : where.kind === 'IPAddressPool' ? pools : advertisements;
@@ -304,7 +305,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
         subjectOf(object, where.kind, apiVersion),
         'Warning',
         'InvalidConfig',
-        `${formatProblem(problem)}; keeping the last good config`,
+        `${summarizeProblems(ofObject)}; keeping the last good config`,
       );
     }
   }

@@ -14,7 +14,7 @@ import {
 import type { Logger } from '../observability/logger.ts';
 import { type ConfigInputs, loadPoolConfig } from '../pool-config/load-config.ts';
 import type { PoolConfig } from '../pool-config/model.ts';
-import { type ConfigProblem, formatProblem } from '../pool-config/problems.ts';
+import { type ConfigProblem, formatProblem, summarizeProblems } from '../pool-config/problems.ts';
 import {
   describeStranded,
   type HeldAddresses,
@@ -112,18 +112,21 @@ export function poolConfigSource(options: PoolConfigSourceOptions): PoolConfigSo
       clientMetrics.configStale.set(1);
       clientMetrics.updateErrors.inc();
       if (newProblems) {
-        for (const problem of problems)
-          logger.error(
-            { reason: formatProblem(problem), pool: problem.pool },
-            'invalid config; keeping the last good one',
-          );
+        // One line however many problems: a config of 20k overlapping pools must not flood the log.
+        logger.error(
+          { problems: problems.length, reason: summarizeProblems(problems), all: problemsText },
+          'invalid config; keeping the last good one',
+        );
         options.onNewProblems?.(problems);
       }
       return;
     }
-    if (newProblems)
-      for (const problem of problems)
-        logger.warn({ reason: formatProblem(problem), pool: problem.pool }, 'config warning');
+    if (newProblems && problems.length > 0) {
+      logger.warn(
+        { warnings: problems.length, reason: summarizeProblems(problems), all: problemsText },
+        'config warnings',
+      );
+    }
     if (refuseStranding(result.config)) return;
     hasGood = true;
     clientMetrics.configStale.set(0);

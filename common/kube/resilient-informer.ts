@@ -1,5 +1,7 @@
 // client-node informers stop for good on HTTP 500, a refused or reset connection: this wrapper
-// restarts them with capped exponential backoff. A restart resumes the watch from the last
+// restarts them with capped exponential backoff, which a successful list starts over: after an API
+// server outage the first restart that lists again leaves the next failure a short wait, not the
+// long one the outage built up. A restart resumes the watch from the last
 // resourceVersion (client-node keeps its cache); a 410 Expired makes client-node relist by itself
 // and fire delete for objects gone meanwhile.
 
@@ -39,7 +41,6 @@ export class ResilientInformer<T extends KubernetesObject> {
   private readonly logger: Logger;
   private readonly backoff: BackoffPolicy;
   private attempts = 0;
-  private startedAt = 0;
   private stopped = true;
   private restartTimer: NodeJS.Timeout | undefined;
 
@@ -49,6 +50,7 @@ export class ResilientInformer<T extends KubernetesObject> {
     this.backoff = options.backoff ?? defaultBackoff;
     const list: ListPromise<T> = async () => {
       const result = await options.list();
+      this.attempts = 0;
       // client-node fills its cache synchronously once this resolves; report after that.
       setImmediate(() => this.listed());
       return result;
@@ -92,7 +94,6 @@ export class ResilientInformer<T extends KubernetesObject> {
   private async run(): Promise<void> {
     this.restartTimer = undefined;
     if (this.stopped) return;
-    this.startedAt = Date.now();
     try {
       // Failures of the list or the watch report through 'error', not here.
       await this.informer.start();
@@ -111,8 +112,6 @@ export class ResilientInformer<T extends KubernetesObject> {
   private restartLater(error: unknown): void {
     if (this.stopped) return; // stop() aborts the watch, which reports an error too
     if (this.restartTimer) return;
-    // A run that stayed healthy for a while starts the backoff over.
-    if (Date.now() - this.startedAt > this.backoff.maxMs) this.attempts = 0;
     const delayMs = backoffDelay(this.attempts++, this.backoff);
     // 404: the resource is not served (a CRD not installed yet), an expected and lasting state.
     const level = isNotFound(error) ? 'debug' : 'warn';

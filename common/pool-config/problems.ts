@@ -58,3 +58,21 @@ export class ProblemCollector {
     this.problems.push(this.pool === undefined ? problem : { ...problem, pool: this.pool });
   }
 }
+
+/** Problems shown in full in one Event or log summary; the rest are counted. */
+export const problemsShown = 3;
+
+/** Problems grouped by the object they are about (their source), in first-seen order. */
+export function problemsBySource(problems: readonly ConfigProblem[]): Map<string, ConfigProblem[]> {
+  const bySource = new Map<string, ConfigProblem[]>();
+  for (const problem of problems)
+    bySource.set(problem.source, [...(bySource.get(problem.source) ?? []), problem]);
+  return bySource;
+}
+
+/** "2 problems: A; B" or "20000 problems, the first 3: A; B; C": bounded text for one Event. */
+export function summarizeProblems(problems: readonly ConfigProblem[], shown = problemsShown): string {
+  const listed = problems.slice(0, shown).map(formatProblem).join('; ');
+  const count = `${problems.length} problem${problems.length === 1 ? '' : 's'}`;
+  return problems.length > shown ? `${count}, the first ${shown}: ${listed}` : `${count}: ${listed}`;
+}

@@ -104,3 +104,38 @@ test('retiring a pool on purpose: move its Services off, then remove it', async 
   await lab.apply(ingressService('after-retirement'));
   assert.equal(await assigned('after-retirement'), '198.51.100.7');
 });
+
+test('500 overlapping pools: one InvalidConfig Event with the count, one log line', async () => {
+  const before = lab.logs.filter((l) => l.msg === 'invalid config; keeping the last good one').length;
+  const overlapping = Array.from({ length: 500 }, (_, i) => ({
+    name: `p${i}`,
+    addresses: ['203.0.113.0/28'],
+  }));
+  await lab.apply(poolConfigMap(overlapping));
+  const listEvents = async () =>
+    JSON.parse(
+      await lab.kubectl([
+        'get',
+        'events',
+        '-n',
+        namespace,
+        '--field-selector',
+        'reason=InvalidConfig',
+        '-o',
+        'json',
+      ]),
+    ).items as { message: string; involvedObject: { kind: string; name: string } }[];
+  const found = await eventually('an InvalidConfig Event', async () => {
+    const items = await listEvents();
+    return items.length > 0 ? items : undefined;
+  });
+  await new Promise((r) => setTimeout(r, 1000)); // any further Events would have arrived by now
+  const all = await listEvents();
+  assert.equal(all.length, 1, `one Event, not one per problem: ${all.map((e) => e.message).join('\n')}`);
+  assert.equal(found[0]?.involvedObject.kind, 'ConfigMap');
+  assert.match(all[0]!.message, /^499 problems, the first 3: error: .*overlaps/);
+  const lines = lab.logs.filter((l) => l.msg === 'invalid config; keeping the last good one');
+  assert.equal(lines.length - before, 1, 'one log line for the whole config');
+  assert.equal(lines.at(-1)?.problems, 499);
+  await lab.apply(poolConfigMap([{ name: 'next', addresses: ['198.51.100.7/32'] }]));
+});

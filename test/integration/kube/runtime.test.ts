@@ -192,3 +192,35 @@ test('health server: /healthz, /readyz following readiness, /metrics', async (t)
   assert.match(await (await fetch(`${base}/metrics`)).text(), /metallb_k8s_client_config_stale_bool 1/);
   assert.equal((await fetch(`${base}/nope`)).status, 404);
 });
+
+test('a successful relist starts the restart backoff over', async (t) => {
+  const { faults, kubeConfig, core } = lab();
+  const delays: number[] = [];
+  const destination = {
+    write(line: string) {
+      const entry = JSON.parse(line) as { msg?: string; delayMs?: number };
+      if (entry.msg === 'informer stopped; restarting' && entry.delayMs !== undefined)
+        delays.push(entry.delayMs);
+    },
+  };
+  const informer = new ResilientInformer<V1ConfigMap>({
+    name: 'configmaps',
+    kubeConfig,
+    path: '/api/v1/namespaces/default/configmaps',
+    list: () => core.listNamespacedConfigMap({ namespace: 'default' }),
+    logger: createLogger({ component: 'test', level: 'warn', destination }),
+    backoff: { initialMs: 40, maxMs: 10_000 },
+  });
+  t.after(() => informer.stop());
+  // An outage: the list keeps failing and the waits between restarts grow.
+  faults.failNext(4, 500, { method: 'GET', path: '/api/v1/namespaces/default/configmaps' });
+  informer.start();
+  await informer.whenSynced;
+  assert.ok(delays.length >= 4 && delays[3]! > delays[0]! * 4, `the waits grew: ${delays}`);
+  // Back and listed: the next failure waits the initial time again, not the outage's last.
+  const before = delays.length;
+  faults.failNext(1, 500, { method: 'GET', path: '/api/v1/namespaces/default/configmaps' });
+  faults.dropWatches();
+  await waitFor('a restart after the dropped watch', () => delays.length > before);
+  assert.ok(delays[before]! < 100, `after a successful list the wait starts over: ${delays.slice(before)}`);
+});
