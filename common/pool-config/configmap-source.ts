@@ -97,7 +97,8 @@ function readLegacyPool(
     return undefined;
   }
   if (entry['bgp-advertisements'] !== undefined) {
-    collector.warn(`${at}.bgp-advertisements`, '(list)', 'ignored: only applies to bgp pools');
+    // MetalLB refuses this too: the pool says layer2, the advertisements say it was meant as BGP.
+    collector.error(`${at}.bgp-advertisements`, '(list)', 'only a bgp pool may have bgp-advertisements');
   }
   if (typeof name !== 'string' || name === '') return undefined;
   return {

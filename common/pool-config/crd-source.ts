@@ -8,6 +8,7 @@ import {
   optionalBoolean,
   optionalStringList,
   optionalStringMap,
+  reportRepeats,
 } from './field-checks.ts';
 import type { Pool, ServiceAllocation } from './model.ts';
 import { readPoolAddresses } from './pool-addresses.ts';
@@ -99,8 +100,10 @@ function readServiceAllocation(value: unknown, collector: ProblemCollector): Ser
       collector.error(`${at}.priority`, value.priority, 'must be a whole number, 0 or more');
     }
   }
+  const namespaces = optionalStringList(value.namespaces, `${at}.namespaces`, collector);
+  reportRepeats(namespaces, `${at}.namespaces`, collector);
   const allocation: ServiceAllocation = {
-    namespaces: optionalStringList(value.namespaces, `${at}.namespaces`, collector),
+    namespaces,
     namespaceSelectors: readSelectorList(value.namespaceSelectors, `${at}.namespaceSelectors`, collector),
     serviceSelectors: readSelectorList(value.serviceSelectors, `${at}.serviceSelectors`, collector),
   };
@@ -128,13 +131,20 @@ function readPool(header: ObjectHeader): Pool | undefined {
   return serviceAllocation ? { ...pool, serviceAllocation } : pool;
 }
 
+/** A list of strings in which a repeat is an error. */
+function uniqueStrings(value: unknown, field: string, collector: ProblemCollector): string[] {
+  const strings = optionalStringList(value, field, collector);
+  reportRepeats(strings, field, collector);
+  return strings;
+}
+
 function readAdvertisement(header: ObjectHeader): L2AdvertisementDraft | undefined {
   const { spec, collector } = header;
   checkKnownFields(spec, advertisementSpecFields, 'spec', collector);
   const draft: L2AdvertisementDraft = {
     name: header.name ?? '',
     source: collector.source,
-    ipAddressPools: optionalStringList(spec.ipAddressPools, 'spec.ipAddressPools', collector),
+    ipAddressPools: uniqueStrings(spec.ipAddressPools, 'spec.ipAddressPools', collector),
     ipAddressPoolSelectors: readSelectorList(
       spec.ipAddressPoolSelectors,
       'spec.ipAddressPoolSelectors',

@@ -97,3 +97,21 @@ export function optionalStringMap(
   }
   return map;
 }
+
+/**
+ * Reports each entry that repeats an earlier one of the list (as MetalLB does for namespaces and
+ * pool names): a repeat is a copy-paste mistake, never a second meaning.
+ */
+export function reportRepeats(
+  keys: readonly string[],
+  field: string,
+  problems: ProblemCollector,
+  describe: (key: string) => unknown = (key) => key,
+): void {
+  const firstAt = new Map<string, number>();
+  keys.forEach((key, i) => {
+    const first = firstAt.get(key);
+    if (first === undefined) firstAt.set(key, i);
+    else problems.error(`${field}[${i}]`, describe(key), `repeats ${field}[${first}]`);
+  });
+}

@@ -2,7 +2,7 @@
 // is written, then converted with the shared label-selector code.
 
 import { type LabelSelector, type Requirement, requirementsFromSelector } from '../label-selector.ts';
-import { checkKnownFields, isRecord, optionalStringMap } from './field-checks.ts';
+import { checkKnownFields, isRecord, optionalStringMap, reportRepeats } from './field-checks.ts';
 import type { ProblemCollector } from './problems.ts';
 
 const selectorFields = ['matchLabels', 'matchExpressions'];
@@ -41,6 +41,7 @@ function readSelector(value: unknown, field: string, problems: ProblemCollector)
           return;
         }
         checkKnownFields(expression, expressionFields, at, problems);
+        reportRepeats((values as string[] | undefined) ?? [], `${at}.values`, problems);
         selector.matchExpressions!.push({
           key: expression.key as string,
           operator: expression.operator as string,
@@ -49,6 +50,12 @@ function readSelector(value: unknown, field: string, problems: ProblemCollector)
       });
     }
   }
+  reportRepeats(
+    (selector.matchExpressions ?? []).map(expressionKey),
+    `${field}.matchExpressions`,
+    problems,
+    (key) => JSON.parse(key),
+  );
   if (problems.problems.length > before) return undefined;
   try {
     return requirementsFromSelector(selector);
@@ -58,7 +65,21 @@ function readSelector(value: unknown, field: string, problems: ProblemCollector)
   }
 }
 
-/** A list of selectors; invalid ones are reported and left out. */
+/** An expression as text that is equal for equal expressions, whatever the order of its values. */
+function expressionKey(expression: { key: string; operator: string; values?: readonly string[] }): string {
+  return JSON.stringify({
+    key: expression.key,
+    operator: expression.operator,
+    values: [...(expression.values ?? [])].sort(),
+  });
+}
+
+/** A selector as text that is equal for selectors that select the same (requirements in any order). */
+function selectorKey(requirements: readonly Requirement[]): string {
+  return JSON.stringify(requirements.map(expressionKey).sort());
+}
+
+/** A list of selectors; invalid ones are reported and left out, and so is a repeat of another. */
 export function readSelectorList(value: unknown, field: string, problems: ProblemCollector): Requirement[][] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) {
@@ -66,9 +87,12 @@ export function readSelectorList(value: unknown, field: string, problems: Proble
     return [];
   }
   const selectors: Requirement[][] = [];
+  const keys: string[] = [];
   value.forEach((entry, i) => {
     const requirements = readSelector(entry, `${field}[${i}]`, problems);
+    keys.push(requirements ? selectorKey(requirements) : `invalid ${i}`);
     if (requirements) selectors.push(requirements);
   });
+  reportRepeats(keys, field, problems, (key) => value[keys.indexOf(key)]);
   return selectors;
 }
