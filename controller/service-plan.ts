@@ -40,7 +40,11 @@ export function planService(service: V1Service, outcome: Outcome, clearReason?: 
   const current = ingressAddresses(service);
   const currentPool = service.metadata?.annotations?.[poolAnnotation];
   const events: PlannedEvent[] = [];
-  const wanted = outcome.kind === 'assigned' ? outcome.ips.map((a) => formatIP(a.ip)) : [];
+  // IPv4 first, as MetalLB lists them: the first address also keys the layer-2 election.
+  const wanted =
+    outcome.kind === 'assigned'
+      ? [...outcome.ips].sort((a, b) => a.ip.family - b.ip.family).map((a) => formatIP(a.ip))
+      : [];
   const changed = !sameAddressList(current, wanted);
   const cleared = current.length > 0 || outcome.kind !== 'released' ? current : outcome.ips;
   if ((changed || cleared !== current) && cleared.length > 0) {

@@ -316,6 +316,13 @@ export class Allocator {
       }
       candidates.push({ ip, slots });
     }
+    const poolNames = [...new Set(candidates.map((c) => c.slots.poolName))];
+    if (poolNames.length > 1) {
+      return {
+        ok: false,
+        reason: `${ips.map(formatIP).join(' and ')} are in different pools (${poolNames.map((n) => `"${n}"`).join(', ')}); a Service's addresses come from one pool`,
+      };
+    }
     return { ok: true, candidates };
   }
 
@@ -361,10 +368,26 @@ export class Allocator {
     return undefined;
   }
 
+  /** All wanted families from one pool of the group; PreferDualStack then settles for what one pool gives. */
+  private allocateFrom(pools: readonly Pool[], families: readonly IPFamily[], request: ServiceRequest) {
+    for (const pool of pools) {
+      const picks = families.map((f) => this.pick(pool, f, request));
+      if (picks.every((p) => p !== undefined)) return this.hold(request, picks as Candidate[]);
+    }
+    if (request.ipFamilyPolicy !== 'PreferDualStack') return undefined;
+    for (const pool of pools) {
+      const picks = families.map((f) => this.pick(pool, f, request)).filter((p) => p !== undefined);
+      if (picks.length > 0) return this.hold(request, picks);
+    }
+    return undefined;
+  }
+
   private allocate(request: ServiceRequest): AssignResult {
     const families = wantedFamilies(request);
     if (typeof families === 'string') return { ok: false, reason: families };
-    let pools: Pool[];
+    // Pools in groups: the pools that select the Service (by priority) are all tried, a PreferDualStack
+    // Service settling for one family there, before any pool that merely does not exclude it.
+    let groups: Pool[][];
     if (request.requestedPool) {
       const named = this.poolsByName.get(request.requestedPool)?.pool;
       if (!named) return { ok: false, reason: `requested pool "${request.requestedPool}" does not exist` };
@@ -374,22 +397,17 @@ export class Allocator {
           reason: `requested pool "${named.name}" does not admit this Service (serviceAllocation)`,
         };
       }
-      pools = [named];
+      groups = [[named]];
     } else {
-      pools = autoAssignOrder(this.config.pools, request);
-      if (pools.length === 0) return { ok: false, reason: 'no auto-assign pool admits this Service' };
+      const ordered = autoAssignOrder(this.config.pools, request);
+      if (ordered.length === 0) return { ok: false, reason: 'no auto-assign pool admits this Service' };
+      groups = [ordered.filter((p) => p.serviceAllocation), ordered.filter((p) => !p.serviceAllocation)];
     }
-    // All wanted families from one pool; PreferDualStack then settles for what one pool can give.
-    for (const pool of pools) {
-      const picks = families.map((f) => this.pick(pool, f, request));
-      if (picks.every((p) => p !== undefined)) return this.hold(request, picks as Candidate[]);
+    for (const group of groups) {
+      const held = this.allocateFrom(group, families, request);
+      if (held) return held;
     }
-    if (request.ipFamilyPolicy === 'PreferDualStack') {
-      for (const pool of pools) {
-        const picks = families.map((f) => this.pick(pool, f, request)).filter((p) => p !== undefined);
-        if (picks.length > 0) return this.hold(request, picks);
-      }
-    }
+    const pools = groups.flat();
     const wanted = families.map(familyName).join(' and ');
     return {
       ok: false,

@@ -14,7 +14,35 @@ interface Case {
 }
 
 const local = { externalTrafficPolicy: 'Local' as const };
+const dual = { ipFamilies: [4, 6] as (4 | 6)[] };
 const cases: Case[] = [
+  {
+    name: 'requested addresses of two families must come from one pool',
+    pools: { v4: { addresses: ['192.0.2.0/28'] }, v6: { addresses: ['2001:db8::/124'] } },
+    services: [
+      svc('s1', {
+        ...dual,
+        ipFamilyPolicy: 'RequireDualStack',
+        requestedIPs: [ip('192.0.2.3'), ip('2001:db8::3')],
+      }),
+    ],
+    want: 'fail: 192.0.2.3 and 2001:db8::3 are in different pools ("v4", "v6"); a Service\'s addresses come from one pool',
+  },
+  {
+    name: 'PreferDualStack: a pool that selects the Service wins over a dual-stack pool that merely admits it',
+    pools: {
+      aa: { addresses: ['192.0.2.0/28', '2001:db8::/124'] },
+      zz: { addresses: ['198.51.100.0/28'], serviceAllocation: { namespaces: ['default'] } },
+    },
+    services: [svc('s1', { ...dual, ipFamilyPolicy: 'PreferDualStack' })],
+    want: 'zz:198.51.100.0',
+  },
+  {
+    name: 'PreferDualStack without selecting pools still prefers a pool that gives both families',
+    pools: { aa: { addresses: ['198.51.100.0/28'] }, bb: { addresses: ['192.0.2.0/28', '2001:db8::/124'] } },
+    services: [svc('s1', { ...dual, ipFamilyPolicy: 'PreferDualStack' })],
+    want: 'bb:192.0.2.0,bb:2001:db8::',
+  },
   {
     name: 'lowest free address first',
     pools: { a: { addresses: ['192.0.2.10-192.0.2.20'] } },

@@ -123,3 +123,14 @@ test('a ClearAssignment Event carries the given reason and the old addresses', (
   );
   assert.equal(plan.events.filter((e) => e.type === 'Warning').length, 0);
 });
+
+test("status lists the IPv4 address first, whatever the Service's primary family", () => {
+  const ipv6First: Outcome = {
+    kind: 'assigned',
+    ips: [
+      { ip: parseIP('2001:db8::1')!, pool: 'default' },
+      { ip: parseIP('192.0.2.1')!, pool: 'default' },
+    ],
+  };
+  assert.deepEqual(planService(service([]), ipv6First).ingress, [{ ip: '192.0.2.1' }, { ip: '2001:db8::1' }]);
+});
