@@ -3,7 +3,7 @@
 // (serviceView, poolOf, eligibleNodes, electionOrder), so the reasons are the ones they act on.
 import type { V1Service } from '@kubernetes/client-node';
 import { formatIP } from '../common/ip-address.ts';
-import type { L2Advertisement, Pool } from '../common/pool-config/model.ts';
+import type { Pool } from '../common/pool-config/model.ts';
 import { serviceKey } from '../common/service-fields.ts';
 import { poolOf } from '../speaker/announcement-plan.ts';
 import { announcingInterfaceAnnotation, announcingNodeAnnotation } from '../speaker/announcement-status.ts';
@@ -11,6 +11,7 @@ import { serviceView } from '../speaker/cluster-view.ts';
 import { electionOrder } from '../speaker/election/elect-leader.ts';
 import {
   type Eligibility,
+  type EligibilityAdvertisement,
   type EndpointSliceLike,
   eligibleNodes,
   type NodeLike,
@@ -43,7 +44,7 @@ export interface AnnouncementInput {
   readonly service: V1Service;
   readonly lbClass?: string;
   readonly pools: readonly Pick<Pool, 'name' | 'ranges'>[];
-  readonly l2Advertisements: readonly Pick<L2Advertisement, 'name' | 'pools' | 'nodeSelectors'>[];
+  readonly l2Advertisements: readonly EligibilityAdvertisement[];
   readonly nodes: readonly NodeLike[];
   readonly endpointSlices: readonly EndpointSliceLike[];
   readonly speakers: ReadonlyMap<string, SpeakerLiveness>;
@@ -97,8 +98,10 @@ export function explainAnnouncement(input: AnnouncementInput): AnnouncementExpla
     l2Advertisements: input.l2Advertisements,
     endpointSlices: view.endpointSlices,
     ...(view.externalTrafficPolicy ? { externalTrafficPolicy: view.externalTrafficPolicy } : {}),
+    serviceLabels: view.labels,
+    sharesIP: view.sharesIP,
   });
-  const order = electionOrder(formatIP(first), eligibility.nodes);
+  const order = electionOrder(formatIP(first), eligibility.nodes, eligibility.scores);
   const expectedNode = order[0];
   const problems: string[] = [];
   if (eligibility.reason) problems.push(eligibility.reason);

@@ -3,11 +3,11 @@
 // the same leaders from the same inputs, so no coordination is needed beyond agreeing who is alive.
 
 import { formatIP, type IP } from '../common/ip-address.ts';
-import { type Labels, matchesLabels } from '../common/label-selector.ts';
+import { type Labels, matchesLabels, type Requirement } from '../common/label-selector.ts';
 import type { L2Advertisement, Pool } from '../common/pool-config/model.ts';
 import type { ServiceView } from './cluster-view.ts';
 import { electLeader } from './election/elect-leader.ts';
-import { eligibleNodes, type NodeLike } from './election/eligibility.ts';
+import { type EligibilityAdvertisement, eligibleNodes, type NodeLike } from './election/eligibility.ts';
 
 export interface PlanInput {
   /** This node's name. */
@@ -17,10 +17,7 @@ export interface PlanInput {
   /** Nodes whose speaker is up (self included when it is). */
   readonly liveSpeakers: ReadonlySet<string>;
   readonly pools: readonly Pick<Pool, 'name' | 'ranges'>[];
-  readonly l2Advertisements: readonly Pick<
-    L2Advertisement,
-    'name' | 'pools' | 'nodeSelectors' | 'interfaces'
-  >[];
+  readonly l2Advertisements: readonly (EligibilityAdvertisement & Pick<L2Advertisement, 'interfaces'>)[];
   /** The interfaces this node answers on, as selected from its links. */
   readonly localInterfaces: readonly string[];
 }
@@ -83,11 +80,15 @@ export function interfacesFor(
   selfLabels: Labels,
   advertisements: PlanInput['l2Advertisements'],
   localInterfaces: readonly string[],
+  serviceLabels?: Labels,
 ): string[] {
+  const selects = (selectors: readonly (readonly Requirement[])[], labels: Labels | undefined) =>
+    selectors.length === 0 || selectors.some((s) => matchesLabels(s, labels));
   const applicable = advertisements.filter(
     (adv) =>
       adv.pools.includes(pool) &&
-      (adv.nodeSelectors.length === 0 || adv.nodeSelectors.some((s) => matchesLabels(s, selfLabels))),
+      selects(adv.nodeSelectors, selfLabels) &&
+      selects(adv.serviceSelectors, serviceLabels),
   );
   const named = new Set(applicable.flatMap((adv) => adv.interfaces));
   const unrestricted = applicable.some((adv) => adv.interfaces.length === 0);
@@ -108,9 +109,11 @@ function planService(service: ServiceView, input: PlanInput, selfLabels: Labels)
     l2Advertisements: input.l2Advertisements,
     endpointSlices: service.endpointSlices,
     ...(service.externalTrafficPolicy ? { externalTrafficPolicy: service.externalTrafficPolicy } : {}),
+    serviceLabels: service.labels,
+    sharesIP: service.sharesIP,
   });
   const noAdvertisement = !input.l2Advertisements.some((adv) => adv.pools.includes(owner.pool));
-  const leader = electLeader(firstText, eligibility.nodes);
+  const leader = electLeader(firstText, eligibility.nodes, eligibility.scores);
   if (leader === undefined) {
     return {
       ...base,
@@ -121,7 +124,7 @@ function planService(service: ServiceView, input: PlanInput, selfLabels: Labels)
   }
   const interfaces =
     leader === input.self
-      ? interfacesFor(owner.pool, selfLabels, input.l2Advertisements, input.localInterfaces)
+      ? interfacesFor(owner.pool, selfLabels, input.l2Advertisements, input.localInterfaces, service.labels)
       : [];
   return { ...base, pool: owner.pool, leader, noAdvertisement, interfaces };
 }

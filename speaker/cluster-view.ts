@@ -25,6 +25,10 @@ export interface ServiceView {
   readonly poolAnnotation?: string;
   readonly externalTrafficPolicy?: string;
   readonly endpointSlices: readonly EndpointSliceLike[];
+  /** For the L2Advertisements' serviceSelectors. */
+  readonly labels: Labels;
+  /** metallb.io/allow-shared-ip (or its deprecated form) is set. */
+  readonly sharesIP: boolean;
 }
 
 /** EndpointSlices grouped by the Service they belong to (namespace/name). */
@@ -43,6 +47,8 @@ export function slicesByService(slices: readonly V1EndpointSlice[]): Map<string,
  * The Service as the planner sees it, or undefined when this speaker has nothing to announce for it:
  * not a LoadBalancer, another loadBalancerClass, or no IP assigned yet.
  */
+const sharingAnnotations = ['metallb.io/allow-shared-ip', 'metallb.universe.tf/allow-shared-ip'];
+
 export function serviceView(
   service: V1Service,
   lbClass: string | undefined,
@@ -62,6 +68,8 @@ export function serviceView(
     ...(pool ? { poolAnnotation: pool } : {}),
     ...(policy ? { externalTrafficPolicy: policy } : {}),
     endpointSlices: slices.get(key) ?? [],
+    labels: (service.metadata?.labels ?? {}) as Labels,
+    sharesIP: sharingAnnotations.some((a) => service.metadata?.annotations?.[a] !== undefined),
   };
 }
 

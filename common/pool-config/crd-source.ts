@@ -10,7 +10,7 @@ import {
   optionalStringMap,
   reportRepeats,
 } from './field-checks.ts';
-import type { Pool, ServiceAllocation } from './model.ts';
+import type { Pool, PreferredNodeSelector, ServiceAllocation } from './model.ts';
 import { readPoolAddresses } from './pool-addresses.ts';
 import { type ConfigProblem, ProblemCollector } from './problems.ts';
 import { readSelectorList } from './selectors.ts';
@@ -31,11 +31,21 @@ export interface L2AdvertisementDraft {
   readonly ipAddressPoolSelectors: readonly Requirement[][];
   readonly nodeSelectors: readonly Requirement[][];
   readonly interfaces: readonly string[];
+  readonly serviceSelectors: readonly Requirement[][];
+  readonly preferredNodeSelectors: readonly PreferredNodeSelector[];
 }
 
-const poolSpecFields = ['addresses', 'autoAssign', 'avoidBuggyIPs', 'serviceAllocation'];
-const allocationFields = ['priority', 'namespaces', 'namespaceSelectors', 'serviceSelectors'];
-const advertisementSpecFields = ['ipAddressPools', 'ipAddressPoolSelectors', 'nodeSelectors', 'interfaces'];
+export const poolSpecFields = ['addresses', 'autoAssign', 'avoidBuggyIPs', 'serviceAllocation'];
+export const allocationFields = ['priority', 'namespaces', 'namespaceSelectors', 'serviceSelectors'];
+export const advertisementSpecFields = [
+  'ipAddressPools',
+  'ipAddressPoolSelectors',
+  'nodeSelectors',
+  'interfaces',
+  'serviceSelectors',
+  'preferredNodeSelectors',
+];
+export const preferenceFields = ['weight', 'preference'];
 const unsupportedKinds = ['BGPPeer', 'BGPAdvertisement', 'Community', 'BFDProfile'];
 
 interface ObjectHeader {
@@ -138,6 +148,31 @@ function uniqueStrings(value: unknown, field: string, collector: ProblemCollecto
   return strings;
 }
 
+/** preferredNodeSelectors: each a weight of 1 to 100 and a selector (MetalLB's PreferredNodeSelector). */
+function readPreferences(value: unknown, collector: ProblemCollector): PreferredNodeSelector[] {
+  const field = 'spec.preferredNodeSelectors';
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) {
+    collector.error(field, value, 'must be a list of {weight, preference}');
+    return [];
+  }
+  return value.flatMap((entry, i) => {
+    const at = `${field}[${i}]`;
+    if (!isRecord(entry)) {
+      collector.error(at, entry, 'must be an object with a weight and a preference');
+      return [];
+    }
+    checkKnownFields(entry, preferenceFields, at, collector);
+    const weight = entry.weight;
+    if (typeof weight !== 'number' || !Number.isInteger(weight) || weight < 1 || weight > 100) {
+      collector.error(`${at}.weight`, weight, 'must be a whole number from 1 to 100');
+      return [];
+    }
+    const [preference] = readSelectorList([entry.preference ?? {}], `${at}.preference`, collector);
+    return preference ? [{ weight, preference }] : [];
+  });
+}
+
 function readAdvertisement(header: ObjectHeader): L2AdvertisementDraft | undefined {
   const { spec, collector } = header;
   checkKnownFields(spec, advertisementSpecFields, 'spec', collector);
@@ -152,6 +187,8 @@ function readAdvertisement(header: ObjectHeader): L2AdvertisementDraft | undefin
     ),
     nodeSelectors: readSelectorList(spec.nodeSelectors, 'spec.nodeSelectors', collector),
     interfaces: optionalStringList(spec.interfaces, 'spec.interfaces', collector),
+    serviceSelectors: readSelectorList(spec.serviceSelectors, 'spec.serviceSelectors', collector),
+    preferredNodeSelectors: readPreferences(spec.preferredNodeSelectors, collector),
   };
   return header.name === undefined ? undefined : draft;
 }

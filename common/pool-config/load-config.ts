@@ -90,6 +90,8 @@ function resolveAdvertisement(
     pools: covered.map((p) => p.name),
     nodeSelectors: draft.nodeSelectors,
     interfaces: draft.interfaces,
+    serviceSelectors: draft.serviceSelectors,
+    preferredNodeSelectors: draft.preferredNodeSelectors,
   };
 }
 
@@ -122,6 +124,8 @@ export function loadPoolConfig(inputs: ConfigInputs): LoadResult {
       pools: legacy.pools.map((p) => p.name).sort(),
       nodeSelectors: [],
       interfaces: [],
+      serviceSelectors: [],
+      preferredNodeSelectors: [],
     });
   }
   if (problems.some((p) => p.severity === 'error')) return { ok: false, problems };

@@ -43,6 +43,19 @@ export interface L2Advertisement {
   readonly nodeSelectors: readonly (readonly Requirement[])[];
   /** Empty = every interface. */
   readonly interfaces: readonly string[];
+  /** Empty = every Service of its pools; otherwise a Service matching any one selector (MetalLB ≥ 0.15). */
+  readonly serviceSelectors: readonly (readonly Requirement[])[];
+  /**
+   * Soft preferences among the nodes it selects: a node's score is the sum of the weights whose
+   * preference it matches, and a higher score wins the election before the hash does.
+   */
+  readonly preferredNodeSelectors: readonly PreferredNodeSelector[];
+}
+
+export interface PreferredNodeSelector {
+  /** 1–100. */
+  readonly weight: number;
+  readonly preference: readonly Requirement[];
 }
 
 export interface PoolConfig {

@@ -5,8 +5,8 @@ import { type LabelSelector, type Requirement, requirementsFromSelector } from '
 import { checkKnownFields, isRecord, optionalStringMap, reportRepeats } from './field-checks.ts';
 import type { ProblemCollector } from './problems.ts';
 
-const selectorFields = ['matchLabels', 'matchExpressions'];
-const expressionFields = ['key', 'operator', 'values'];
+export const selectorFields = ['matchLabels', 'matchExpressions'];
+export const expressionFields = ['key', 'operator', 'values'];
 
 function readSelector(value: unknown, field: string, problems: ProblemCollector): Requirement[] | undefined {
   if (!isRecord(value)) {

@@ -25,11 +25,22 @@ function rank(node: string, ipText: string): Buffer {
   return createHash('sha256').update(`${node}#${ipText}`).digest();
 }
 
-/** Candidates (deduplicated) from most to least preferred announcer of `ip`. */
-export function electionOrder(ip: string, candidates: Iterable<string>): string[] {
+/**
+ * Candidates (deduplicated) from most to least preferred announcer of `ip`: a higher preference
+ * score first (MetalLB's preferredNodeSelectors; none = 0), then the hash.
+ */
+export function electionOrder(
+  ip: string,
+  candidates: Iterable<string>,
+  scores: ReadonlyMap<string, number> = new Map(),
+): string[] {
   const ipText = electionKeyText(ip);
-  const ranked = [...new Set(candidates)].map((node) => ({ node, hash: rank(node, ipText) }));
-  ranked.sort((a, b) => Buffer.compare(a.hash, b.hash));
+  const ranked = [...new Set(candidates)].map((node) => ({
+    node,
+    score: scores.get(node) ?? 0,
+    hash: rank(node, ipText),
+  }));
+  ranked.sort((a, b) => b.score - a.score || Buffer.compare(a.hash, b.hash));
   return ranked.map((r) => r.node);
 }
 
@@ -38,6 +49,10 @@ export function electionOrder(ip: string, candidates: Iterable<string>): string[
  * MetalLB does), so dual-stack Services and Services with several IPs announce from one node.
  * Undefined when there is no candidate.
  */
-export function electLeader(firstIP: string, candidates: Iterable<string>): string | undefined {
-  return electionOrder(firstIP, candidates)[0];
+export function electLeader(
+  firstIP: string,
+  candidates: Iterable<string>,
+  scores?: ReadonlyMap<string, number>,
+): string | undefined {
+  return electionOrder(firstIP, candidates, scores)[0];
 }

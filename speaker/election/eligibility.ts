@@ -28,10 +28,19 @@ export interface EligibilityInput {
   readonly liveSpeakers: ReadonlySet<string>;
   /** Name of the pool the IP was assigned from. */
   readonly pool: string;
-  readonly l2Advertisements: readonly Pick<L2Advertisement, 'name' | 'pools' | 'nodeSelectors'>[];
+  readonly l2Advertisements: readonly EligibilityAdvertisement[];
   readonly endpointSlices: readonly EndpointSliceLike[];
   readonly externalTrafficPolicy?: string;
+  /** The Service's labels, for the advertisements' serviceSelectors. */
+  readonly serviceLabels?: Labels;
+  /** The Service asks to share its address (metallb.io/allow-shared-ip). */
+  readonly sharesIP?: boolean;
 }
+
+export type EligibilityAdvertisement = Pick<
+  L2Advertisement,
+  'name' | 'pools' | 'nodeSelectors' | 'serviceSelectors' | 'preferredNodeSelectors'
+>;
 
 export interface Eligibility {
   /** Sorted by name. */
@@ -40,6 +49,8 @@ export interface Eligibility {
   readonly excluded: ReadonlyMap<string, string>;
   /** Set when `nodes` is empty: one sentence for an Event on the Service. */
   readonly reason?: string;
+  /** The preference score of each eligible node that has one (preferredNodeSelectors); absent = 0. */
+  readonly scores: ReadonlyMap<string, number>;
 }
 
 /**
@@ -65,7 +76,7 @@ function exclusionReason(
   node: NodeLike,
   name: string,
   input: EligibilityInput,
-  advertisements: EligibilityInput['l2Advertisements'],
+  advertisements: readonly EligibilityAdvertisement[],
   nodesWithServingEndpoint: ReadonlySet<string>,
 ): string | undefined {
   if (!input.liveSpeakers.has(name)) return 'no live speaker';
@@ -76,15 +87,67 @@ function exclusionReason(
   if (labels !== undefined && Object.hasOwn(labels, excludeFromLoadBalancersLabel)) {
     return `labelled ${excludeFromLoadBalancersLabel}`;
   }
-  const selected = advertisements.some(
-    (adv) => adv.nodeSelectors.length === 0 || adv.nodeSelectors.some((s) => matchesLabels(s, labels)),
-  );
+  const selected = advertisements.some((adv) => selectsNode(adv, labels));
   if (!selected)
     return `not selected by the nodeSelectors of ${advertisements.map((a) => a.name).join(', ')}`;
   if (input.externalTrafficPolicy === 'Local' && !nodesWithServingEndpoint.has(name)) {
     return 'no serving endpoint on the node (externalTrafficPolicy Local)';
   }
   return undefined;
+}
+
+function selectsService(adv: EligibilityAdvertisement, labels: Labels | undefined): boolean {
+  return adv.serviceSelectors.length === 0 || adv.serviceSelectors.some((s) => matchesLabels(s, labels));
+}
+
+function selectsNode(adv: EligibilityAdvertisement, labels: Labels | undefined): boolean {
+  return adv.nodeSelectors.length === 0 || adv.nodeSelectors.some((s) => matchesLabels(s, labels));
+}
+
+/**
+ * MetalLB's preferred-node score: per advertisement that selects the node, the weights of the
+ * preferences the node matches, summed over the advertisements.
+ */
+export function preferenceScores(
+  nodes: readonly NodeLike[],
+  eligible: readonly string[],
+  advertisements: readonly EligibilityAdvertisement[],
+): Map<string, number> {
+  const scores = new Map<string, number>();
+  for (const node of nodes) {
+    const name = node.metadata?.name;
+    if (!name || !eligible.includes(name)) continue;
+    const labels = node.metadata?.labels;
+    let score = 0;
+    for (const adv of advertisements) {
+      if (!selectsNode(adv, labels)) continue;
+      for (const { weight, preference } of adv.preferredNodeSelectors) {
+        if (matchesLabels(preference, labels)) score += weight;
+      }
+    }
+    if (score > 0) scores.set(name, score);
+  }
+  return scores;
+}
+
+/** The advertisements that apply to the Service, or why none does. */
+function advertisementsFor(
+  input: EligibilityInput,
+): { ads: EligibilityAdvertisement[] } | { reason: string } {
+  const covering = input.l2Advertisements.filter((adv) => adv.pools.includes(input.pool));
+  if (covering.length === 0) return { reason: `no L2Advertisement announces pool "${input.pool}"` };
+  const ads = covering.filter((adv) => selectsService(adv, input.serviceLabels));
+  if (ads.length === 0) {
+    const names = covering.map((a) => a.name).join(', ');
+    return {
+      reason: `no L2Advertisement of pool "${input.pool}" selects the Service (serviceSelectors of ${names})`,
+    };
+  }
+  // MetalLB's rule: Services sharing an address could be selected by different advertisements.
+  if (input.sharesIP && ads.some((adv) => adv.serviceSelectors.length > 0)) {
+    return { reason: 'metallb.io/allow-shared-ip cannot be used with serviceSelectors on L2Advertisements' };
+  }
+  return { ads };
 }
 
 function summarize(excluded: ReadonlyMap<string, string>): string {
@@ -96,13 +159,18 @@ function summarize(excluded: ReadonlyMap<string, string>): string {
 }
 
 export function eligibleNodes(input: EligibilityInput): Eligibility {
-  const advertisements = input.l2Advertisements.filter((adv) => adv.pools.includes(input.pool));
-  if (advertisements.length === 0) {
-    return { nodes: [], excluded: new Map(), reason: `no L2Advertisement announces pool "${input.pool}"` };
-  }
+  const applicable = advertisementsFor(input);
+  if ('reason' in applicable)
+    return { nodes: [], excluded: new Map(), reason: applicable.reason, scores: new Map() };
+  const advertisements = applicable.ads;
   const servingEndpoints = input.endpointSlices.flatMap((s) => s.endpoints ?? []).filter(endpointCanServe);
   if (servingEndpoints.length === 0) {
-    return { nodes: [], excluded: new Map(), reason: 'the Service has no serving endpoints' };
+    return {
+      nodes: [],
+      excluded: new Map(),
+      reason: 'the Service has no serving endpoints',
+      scores: new Map(),
+    };
   }
   const nodesWithServingEndpoint = new Set(servingEndpoints.flatMap((e) => (e.nodeName ? [e.nodeName] : [])));
 
@@ -117,6 +185,6 @@ export function eligibleNodes(input: EligibilityInput): Eligibility {
   }
   eligible.sort();
   return eligible.length > 0
-    ? { nodes: eligible, excluded }
-    : { nodes: [], excluded, reason: summarize(excluded) };
+    ? { nodes: eligible, excluded, scores: preferenceScores(input.nodes, eligible, advertisements) }
+    : { nodes: [], excluded, reason: summarize(excluded), scores: new Map() };
 }

@@ -132,3 +132,41 @@ test('the elected node answers; a NotReady speaker Pod hands over; Ready again t
   await setPodReady(leader, true);
   await onlyAnswer(leader);
 });
+
+test("an L2Advertisement's serviceSelectors pick the Service and its preferredNodeSelectors the node", async () => {
+  const names = lab.topology.nodes.map((n) => n.name);
+  const byHash = electLeader(orphan.ip, names)!;
+  const preferred = names.find((n) => n !== byHash)!;
+  await lab.core.patchNamespacedService(
+    { name: orphan.name, namespace: orphan.namespace, body: { metadata: { labels: { tier: 'edge' } } } },
+    mergePatch,
+  );
+  await lab.kubeConfig.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
+    group: 'metallb.io',
+    version: 'v1beta1',
+    namespace: systemNamespace,
+    plural: 'l2advertisements',
+    body: {
+      apiVersion: 'metallb.io/v1beta1',
+      kind: 'L2Advertisement',
+      metadata: { name: 'edge', namespace: systemNamespace },
+      spec: {
+        ipAddressPools: [orphan.pool],
+        serviceSelectors: [{ matchLabels: { tier: 'edge' } }],
+        preferredNodeSelectors: [
+          { weight: 50, preference: { matchLabels: { 'kubernetes.io/hostname': preferred } } },
+        ],
+      },
+    },
+  });
+  const mac = lab.host(preferred).mac;
+  const seen = await waitFor(
+    `${preferred}, the preferred node, to answer for ${orphan.ip}`,
+    20_000,
+    async () => {
+      const macs = await lab.arpingMacs(orphan.ip, 1);
+      return macs.size === 1 && macs.has(mac) ? macs : undefined;
+    },
+  );
+  assert.deepEqual([...seen], [mac], `the hash alone would pick ${byHash}`);
+});

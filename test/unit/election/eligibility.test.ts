@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { V1EndpointSlice, V1Node } from '@kubernetes/client-node';
-import { requirementsFromSelector } from '../../../common/label-selector.ts';
+import { type Requirement, requirementsFromSelector } from '../../../common/label-selector.ts';
+import { electionOrder } from '../../../speaker/election/elect-leader.ts';
 import {
   type EligibilityInput,
   type EndpointLike,
@@ -19,6 +20,7 @@ function node(
   return { metadata: { name, labels: opts.labels ?? {} }, status: { conditions } };
 }
 
+const noSelectors = { serviceSelectors: [], preferredNodeSelectors: [] };
 const readyOn = (nodeName: string): EndpointLike => ({ nodeName, conditions: { ready: true } });
 
 function input(changes: Partial<EligibilityInput> = {}): EligibilityInput {
@@ -26,7 +28,7 @@ function input(changes: Partial<EligibilityInput> = {}): EligibilityInput {
     nodes: [node('n1', { labels: { zone: 'a' } }), node('n2', { labels: { zone: 'b' } }), node('n3')],
     liveSpeakers: new Set(['n1', 'n2', 'n3']),
     pool: 'prod',
-    l2Advertisements: [{ name: 'l2', pools: ['prod'], nodeSelectors: [] }],
+    l2Advertisements: [{ name: 'l2', pools: ['prod'], nodeSelectors: [], ...noSelectors }],
     endpointSlices: [{ endpoints: [readyOn('n1')] }],
     externalTrafficPolicy: 'Cluster',
     ...changes,
@@ -81,23 +83,25 @@ describe('eligibleNodes', () => {
     },
     {
       name: 'nodeSelectors restrict to matching nodes',
-      input: input({ l2Advertisements: [{ name: 'l2', pools: ['prod'], nodeSelectors: [zone('a')] }] }),
+      input: input({
+        l2Advertisements: [{ name: 'l2', pools: ['prod'], nodeSelectors: [zone('a')], ...noSelectors }],
+      }),
       nodes: ['n1'],
     },
     {
       name: 'any one selector of any covering advertisement admits a node',
       input: input({
         l2Advertisements: [
-          { name: 'l2-a', pools: ['prod'], nodeSelectors: [zone('a')] },
-          { name: 'l2-b', pools: ['prod', 'dev'], nodeSelectors: [zone('x'), zone('b')] },
-          { name: 'other-pool', pools: ['dev'], nodeSelectors: [] },
+          { name: 'l2-a', pools: ['prod'], nodeSelectors: [zone('a')], ...noSelectors },
+          { name: 'l2-b', pools: ['prod', 'dev'], nodeSelectors: [zone('x'), zone('b')], ...noSelectors },
+          { name: 'other-pool', pools: ['dev'], nodeSelectors: [], ...noSelectors },
         ],
       }),
       nodes: ['n1', 'n2'],
     },
     {
       name: 'no advertisement covering the pool → nobody, with a reason',
-      input: input({ l2Advertisements: [{ name: 'l2', pools: ['dev'], nodeSelectors: [] }] }),
+      input: input({ l2Advertisements: [{ name: 'l2', pools: ['dev'], nodeSelectors: [], ...noSelectors }] }),
       nodes: [],
       reason: /no L2Advertisement announces pool "prod"/,
     },
@@ -150,7 +154,7 @@ describe('eligibleNodes', () => {
           node('n4', { labels: { zone: 'b' } }),
         ],
         liveSpeakers: new Set(['n2', 'n3', 'n4']),
-        l2Advertisements: [{ name: 'l2', pools: ['prod'], nodeSelectors: [zone('a')] }],
+        l2Advertisements: [{ name: 'l2', pools: ['prod'], nodeSelectors: [zone('a')], ...noSelectors }],
       }),
       nodes: ['n3'],
     },
@@ -210,4 +214,80 @@ describe('endpointCanServe (MetalLB EndpointCanServe)', () => {
       assert.equal(endpointCanServe({ conditions }), expected),
     );
   }
+});
+
+describe("L2Advertisement serviceSelectors and preferredNodeSelectors (MetalLB's main branch)", () => {
+  const tier = (value: string) => requirementsFromSelector({ matchLabels: { tier: value } });
+  const web = {
+    name: 'web',
+    pools: ['prod'],
+    nodeSelectors: [],
+    serviceSelectors: [tier('web')],
+    preferredNodeSelectors: [],
+  };
+
+  test('an advertisement applies only to the Services its serviceSelectors match', () => {
+    assert.deepEqual(
+      eligibleNodes(input({ l2Advertisements: [web], serviceLabels: { tier: 'web' } })).nodes,
+      ['n1', 'n2', 'n3'],
+    );
+    const other = eligibleNodes(input({ l2Advertisements: [web], serviceLabels: { tier: 'db' } }));
+    assert.deepEqual(other.nodes, []);
+    assert.equal(
+      other.reason,
+      'no L2Advertisement of pool "prod" selects the Service (serviceSelectors of web)',
+    );
+  });
+
+  test('allow-shared-ip cannot be used with serviceSelectors', () => {
+    const shared = eligibleNodes(
+      input({ l2Advertisements: [web], serviceLabels: { tier: 'web' }, sharesIP: true }),
+    );
+    assert.deepEqual(shared.nodes, []);
+    assert.match(shared.reason ?? '', /allow-shared-ip cannot be used with serviceSelectors/);
+  });
+
+  test('preference weights add up per node, only among the nodes an advertisement selects', () => {
+    const preferring = (
+      name: string,
+      nodeSelectors: Requirement[][],
+      weights: [Requirement[], number][],
+    ) => ({
+      name,
+      pools: ['prod'],
+      nodeSelectors,
+      serviceSelectors: [],
+      preferredNodeSelectors: weights.map(([preference, weight]) => ({ preference, weight })),
+    });
+    const result = eligibleNodes(
+      input({
+        l2Advertisements: [
+          preferring(
+            'a',
+            [],
+            [
+              [zone('a'), 10],
+              [zone('b'), 30],
+            ],
+          ),
+          preferring(
+            'b',
+            [zone('a')],
+            [
+              [zone('a'), 25],
+              [zone('b'), 50],
+            ],
+          ),
+        ],
+      }),
+    );
+    // n1 (zone a): 10 + 25; n2 (zone b): 30 (advertisement b does not select it); n3: none.
+    assert.deepEqual([...result.scores].sort(), [
+      ['n1', 35],
+      ['n2', 30],
+    ]);
+    for (const ip of ['192.0.2.1', '192.0.2.2', '2001:db8::7']) {
+      assert.deepEqual(electionOrder(ip, result.nodes, result.scores).slice(0, 2), ['n1', 'n2'], ip);
+    }
+  });
 });

@@ -41,10 +41,12 @@ const announceAll: L2Advertisement = {
   pools: ['default', 'other'],
   nodeSelectors: [],
   interfaces: [],
+  serviceSelectors: [],
+  preferredNodeSelectors: [],
 };
 
 function service(key: string, ips: string[], extra: Partial<ServiceView> = {}): ServiceView {
-  return { key, ips: ips.map(ip), endpointSlices: everywhere(), ...extra };
+  return { key, ips: ips.map(ip), endpointSlices: everywhere(), labels: {}, sharesIP: false, ...extra };
 }
 
 function input(self: string, overrides: Partial<PlanInput> = {}): PlanInput {
