@@ -53,6 +53,11 @@ export const speakerFlags = {
     describe: "renew this node's speaker-NODE Lease this often; it expires after three (for explain)",
     default: '5',
   },
+  'debug-stall-on-sigusr2': {
+    type: 'string',
+    value: 'MS',
+    describe: 'testing aid: on SIGUSR2, block the main thread for MS ms (a stand-in for a long GC pause)',
+  },
   'log-level': sharedFlags.logLevel,
 } as const;
 
@@ -136,8 +141,10 @@ export async function main(argv: string[]): Promise<number> {
   let logger: Logger;
   let settings: ReturnType<typeof speakerSettings>;
   let kubeConfig: ReturnType<typeof loadKubeConfig>;
+  let stallMs: number | undefined;
   try {
     settings = speakerSettings(values, process.env);
+    stallMs = stallMillis(values['debug-stall-on-sigusr2']);
     logger = createLogger({
       component: 'speaker',
       ...(values['log-level'] ? { level: values['log-level'] } : {}),
@@ -163,6 +170,7 @@ export async function main(argv: string[]): Promise<number> {
     return 1;
   }
   logger.info({ metricsAddress: speaker.metricsAddress }, 'serving /healthz, /readyz and /metrics');
+  if (stallMs !== undefined) stallOnSignal(stallMs, logger);
   const outcome = await Promise.race([signalled, failed]);
   if (outcome instanceof Error) {
     logger.fatal({ err: outcome.message }, 'stopping');
@@ -176,6 +184,29 @@ export async function main(argv: string[]): Promise<number> {
   logger.flush();
   exitSoon(0, logger);
   return 0;
+}
+
+function stallMillis(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = Number(text);
+  if (!Number.isInteger(ms) || ms <= 0 || ms > 60_000) {
+    throw new Error(`--debug-stall-on-sigusr2 "${text}" must be a whole number of ms from 1 to 60000`);
+  }
+  return ms;
+}
+
+/**
+ * The stall the split-brain tests need: only this thread stops (the answering worker keeps running),
+ * as in a long GC pause or CPU starvation. A busy wait, since nothing else blocks the event loop alone.
+ */
+function stallOnSignal(ms: number, logger: Logger): void {
+  process.on('SIGUSR2', () => {
+    logger.warn({ ms }, 'SIGUSR2: blocking the main thread (--debug-stall-on-sigusr2)');
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      // spin: the point is that this thread does nothing else
+    }
+  });
 }
 
 /**

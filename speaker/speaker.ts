@@ -36,6 +36,7 @@ import {
   slicesByService,
   speakerPeers,
 } from './cluster-view.ts';
+import { fenceRecovery } from './fence-recovery.ts';
 import type { PeerAddress } from './membership/messages.ts';
 import { UdpTransport } from './membership/udp-transport.ts';
 import { registerSpeakerMetrics } from './metrics.ts';
@@ -117,11 +118,19 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
 
   let interfaces = await chooseInterfaces(options);
   if (interfaces.length === 0) logger.warn({}, 'no interface to answer on; check --interfaces');
+  const recovery = fenceRecovery({
+    resume: () => announcer.resume(),
+    planSettled: async () => {
+      await running;
+    },
+    logger,
+  });
   const announcer = await Announcer.start(interfaces, {
     onError: (error) => {
       logger.error({ err: error.message }, 'announcer stopped');
       options.onFatal?.(error);
     },
+    onFenced: () => recovery.onFenced(),
   });
   logger.info({ interfaces: interfaces.map((i) => i.name) }, 'answering ARP/NDP');
 
@@ -399,6 +408,7 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
 
   const release = () => {
     stopped = true;
+    recovery.stop();
     clearTimeout(settleTimer);
     clearInterval(rescanTimer);
     clearInterval(refreshTimer);

@@ -10,6 +10,8 @@ export interface AnnouncerInterface {
 
 export interface AnnouncerWorkerData {
   readonly interfaces: readonly AnnouncerInterface[];
+  /** One Int32 the main thread increments every beat (main-thread-fence.ts). */
+  readonly beats: SharedArrayBuffer;
 }
 
 /** MetalLB's layer2 counters, for one led IP. */
@@ -45,9 +47,19 @@ export type AnnouncerRequest =
   | { readonly id: number; readonly op: 'setInterfaces'; readonly interfaces: readonly AnnouncerInterface[] }
   | { readonly id: number; readonly op: 'announce'; readonly ip: IP }
   | { readonly id: number; readonly op: 'stats' }
+  /** Answer again after a fence; refused while the main thread's beat is still missing. */
+  | { readonly id: number; readonly op: 'resume' }
   | { readonly id: number; readonly op: 'close' };
 
 export type AnnouncerEvent =
   | { readonly op: 'ready' }
   | { readonly op: 'failed'; readonly message: string }
-  | { readonly op: 'done'; readonly id: number; readonly stats?: AnnouncerStats; readonly error?: string };
+  /** The main thread went silent too long: the worker stopped answering and sending. */
+  | { readonly op: 'fenced' }
+  | {
+      readonly op: 'done';
+      readonly id: number;
+      readonly stats?: AnnouncerStats;
+      readonly resumed?: boolean;
+      readonly error?: string;
+    };

@@ -21,6 +21,7 @@ import type {
   IpCounters,
 } from './announcer-messages.ts';
 import { macToBytes } from './interfaces.ts';
+import { beatIntervalMs, MainThreadFence } from './main-thread-fence.ts';
 import { openPacketSocket, type PacketSocket } from './packet-socket.ts';
 
 const batchSlots = 64;
@@ -30,7 +31,17 @@ const burstInterval = 1100;
 const burstLength = 5000;
 
 const port = parentPort!;
-const { interfaces } = workerData as AnnouncerWorkerData;
+const { interfaces, beats: beatBuffer } = workerData as AnnouncerWorkerData;
+const beats = new Int32Array(beatBuffer);
+const fence = new MainThreadFence(performance.now());
+
+/** Whether to stay silent: the main thread's beat has been missing too long (see main-thread-fence.ts). */
+function fenced(): boolean {
+  if (fence.observe(Atomics.load(beats, 0), performance.now())) reply({ op: 'fenced' });
+  return fence.fenced;
+}
+// Checked on a timer too, so the fence also engages while no request arrives.
+const fenceCheck = setInterval(fenced, beatIntervalMs / 2);
 
 const stats: Omit<AnnouncerStats, 'byIp'> = {
   sendErrors: 0,
@@ -79,6 +90,10 @@ function answerOn(socket: PacketSocket, link: Link): void {
   const replyLengths = new Uint32Array(batchSlots);
   const replyCounters = new Array<IpCounters>(batchSlots);
   socket.onFrames(received, receivedLengths, (frames) => {
+    if (fenced()) {
+      stats.ignored['main thread stalled'] = (stats.ignored['main thread stalled'] ?? 0) + frames;
+      return;
+    }
     let pending = 0;
     for (let i = 0; i < frames; i++) {
       const offset = i * slotSize;
@@ -214,6 +229,7 @@ function sendGratuitous(ip: IP, key: string): boolean {
   for (const link of links) {
     if (!link.ledKeys.has(key)) continue;
     leading = true;
+    if (fenced()) continue;
     const counters = ipCounters.get(key)!; // a link answers for it, so setLed gave it counters
     const socket = ip.family === 4 ? link.arp : link.ndp;
     for (const frame of gratuitousFrames(ip, link.mac)) {
@@ -241,6 +257,7 @@ function announce(ip: IP): void {
 }
 
 function close(): void {
+  clearInterval(fenceCheck);
   for (const timer of bursts.values()) clearTimeout(timer);
   bursts.clear();
   for (const link of links) {
@@ -272,6 +289,8 @@ port.on('message', (request: AnnouncerRequest) => {
           id: request.id,
           stats: { ...stats, byIp: Object.fromEntries(ipCounters) },
         });
+      case 'resume':
+        return reply({ op: 'done', id: request.id, resumed: fence.resume(performance.now()) });
       case 'close':
         close();
         reply({ op: 'done', id: request.id });

@@ -10,6 +10,7 @@ import type {
   AnnouncerStats,
   AnnouncerWorkerData,
 } from './announcer-messages.ts';
+import { beatIntervalMs } from './main-thread-fence.ts';
 
 export type { AnnouncerInterface, AnnouncerStats, IpCounters } from './announcer-messages.ts';
 
@@ -19,25 +20,34 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 export interface AnnouncerOptions {
   /** Called once if the worker thread dies; every pending and later call rejects as well. */
   readonly onError?: (error: Error) => void;
+  /** The worker stopped answering because this thread was silent too long; resume() when it is safe. */
+  readonly onFenced?: () => void;
 }
 
 export class Announcer {
   readonly #worker: Worker;
+  /** The beat that tells the worker this thread is alive (main-thread-fence.ts). */
+  readonly #beat: NodeJS.Timeout;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #stopped: Error | undefined;
   #closing = false;
 
-  private constructor(worker: Worker, onError: ((error: Error) => void) | undefined) {
+  private constructor(worker: Worker, beats: Int32Array, options: AnnouncerOptions) {
     this.#worker = worker;
+    const { onError, onFenced } = options;
+    this.#beat = setInterval(() => Atomics.add(beats, 0, 1), beatIntervalMs);
+    this.#beat.unref();
     const stop = (error: Error): void => {
       if (this.#stopped !== undefined) return;
       this.#stopped = error;
+      clearInterval(this.#beat);
       for (const pending of this.#pending.values()) pending.reject(error);
       this.#pending.clear();
       if (!this.#closing) onError?.(error);
     };
     worker.on('message', (event: AnnouncerEvent) => {
+      if (event.op === 'fenced') onFenced?.();
       if (event.op !== 'done') return;
       const pending = this.#pending.get(event.id);
       this.#pending.delete(event.id);
@@ -55,7 +65,8 @@ export class Announcer {
     interfaces: readonly AnnouncerInterface[],
     options: AnnouncerOptions = {},
   ): Promise<Announcer> {
-    const workerData: AnnouncerWorkerData = { interfaces };
+    const beats = new Int32Array(new SharedArrayBuffer(4));
+    const workerData: AnnouncerWorkerData = { interfaces, beats: beats.buffer as SharedArrayBuffer };
     const worker = new Worker(new URL('./announcer-worker.ts', import.meta.url), { workerData });
     return new Promise((resolve, reject) => {
       const onStartError = (error: Error): void =>
@@ -67,7 +78,7 @@ export class Announcer {
       worker.once('message', (event: AnnouncerEvent) => {
         worker.off('error', onStartError);
         worker.off('exit', onStartExit);
-        if (event.op === 'ready') resolve(new Announcer(worker, options.onError));
+        if (event.op === 'ready') resolve(new Announcer(worker, beats, options));
         else if (event.op === 'failed') reject(new Error(`announcer cannot start: ${event.message}`));
         else reject(new Error(`announcer worker sent ${event.op} before ready`));
       });
@@ -105,6 +116,11 @@ export class Announcer {
     await this.#request({ op: 'announce', ip });
   }
 
+  /** Answers again after a fence; false when the worker still misses this thread's beat. */
+  async resume(): Promise<boolean> {
+    return (await this.#request({ op: 'resume' })).resumed === true;
+  }
+
   async stats(): Promise<AnnouncerStats> {
     const event = await this.#request({ op: 'stats' });
     return event.stats!;
@@ -115,6 +131,7 @@ export class Announcer {
     if (this.#stopped !== undefined) return;
     const exited = new Promise((resolve) => this.#worker.once('exit', resolve));
     this.#closing = true;
+    clearInterval(this.#beat);
     await this.#request({ op: 'close' }).catch(() => undefined);
     await exited;
   }
