@@ -112,7 +112,7 @@ export function registerSpeakerMetrics(registry: Registry, sources: SpeakerMetri
   );
   countersFrom(
     'baremetal_lb_speaker_failure_detector_events_total',
-    'Failure detector events: suspicions, deaths, refutations, unknownSender, misdirectedPing',
+    'Failure detector events: suspicions, deaths, refutations, unknownSender, misdirectedPing, foreignAck',
     ['event'],
     sources.detector,
     (d) => byLabel('event', d.counters),

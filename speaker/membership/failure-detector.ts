@@ -33,11 +33,15 @@ interface Probe {
   readonly incarnation: number;
   sentAt: number;
   indirect: boolean;
+  /** The members asked to ping the target for us: only they (and the target) may ack this probe. */
+  readonly helpers: Set<string>;
 }
 
 interface Relay {
   readonly requester: string;
   readonly requesterSeq: number;
+  /** The node pinged for the requester: only its ack is relayed. */
+  readonly target: string;
   expiresAt: number;
 }
 
@@ -58,6 +62,8 @@ export interface DetectorCounters {
   refutations: number;
   unknownSender: number;
   misdirectedPing: number;
+  /** Acks from a node that was neither the probed one nor a helper asked to reach it. */
+  foreignAck: number;
 }
 
 const stateRank: Record<LocalState, number> = { pending: -1, alive: 0, suspect: 1, dead: 2, left: 3 };
@@ -78,6 +84,7 @@ export class FailureDetector {
     refutations: 0,
     unknownSender: 0,
     misdirectedPing: 0,
+    foreignAck: 0,
   };
   #incarnation: number;
   readonly #random: () => number;
@@ -215,14 +222,9 @@ export class FailureDetector {
         if (message.target !== this.self) this.counters.misdirectedPing++;
         else out.push(this.#send(sender, { kind: 'ack', seq: message.seq }));
         break;
-      case 'ack': {
-        this.#probes.delete(message.seq);
-        const relay = this.#relays.get(message.seq);
-        const requester = relay && this.#members.get(relay.requester);
-        this.#relays.delete(message.seq);
-        if (relay && requester) out.push(this.#send(requester, { kind: 'ack', seq: relay.requesterSeq }));
+      case 'ack':
+        this.#takeAck(message.seq, sender.name, out);
         break;
-      }
       case 'ping-req': {
         const target = this.#members.get(message.target);
         if (!target) break;
@@ -231,6 +233,7 @@ export class FailureDetector {
           this.#relays.set(ping.message.seq, {
             requester: sender.name,
             requesterSeq: message.seq,
+            target: target.name,
             expiresAt: nowMs + this.timing.probeTimeoutMs,
           });
         }
@@ -241,6 +244,27 @@ export class FailureDetector {
         break;
     }
     return out;
+  }
+
+  /**
+   * An ack answers our probe only from the probed node or a helper we asked, and a relay only from
+   * the node the helper pinged: a sequence number alone is guessable, and an ack from anyone else
+   * must not clear a probe of a node that may be dead.
+   */
+  #takeAck(seq: number, from: string, out: Outgoing[]): void {
+    const probe = this.#probes.get(seq);
+    const relay = this.#relays.get(seq);
+    const answersProbe = probe !== undefined && (from === probe.target || probe.helpers.has(from));
+    const answersRelay = relay !== undefined && from === relay.target;
+    if (!answersProbe && !answersRelay) {
+      if (probe || relay) this.counters.foreignAck++;
+      return;
+    }
+    if (answersProbe) this.#probes.delete(seq);
+    if (!answersRelay) return;
+    this.#relays.delete(seq);
+    const requester = this.#members.get(relay.requester);
+    if (requester) out.push(this.#send(requester, { kind: 'ack', seq: relay.requesterSeq }));
   }
 
   /** Say goodbye to everyone (twice, against loss) and stop taking part. */
@@ -277,6 +301,7 @@ export class FailureDetector {
         out.push(this.#send(target, { kind: 'ping', seq, target: target.name }));
         const helpers = [...this.#members.values()].filter((m) => m.state === 'alive' && m !== target);
         for (const helper of this.#pick(helpers, this.timing.indirectProbes)) {
+          probe.helpers.add(helper.name);
           out.push(this.#send(helper, { kind: 'ping-req', seq, target: target.name }));
         }
       }
@@ -335,6 +360,7 @@ export class FailureDetector {
         incarnation: target.incarnation,
         sentAt: nowMs,
         indirect: false,
+        helpers: new Set(),
       });
     return this.#send(target, { kind: 'ping', seq, target: target.name });
   }

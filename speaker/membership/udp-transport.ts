@@ -32,7 +32,10 @@ export class UdpTransport {
 
   private constructor(socket: Socket, options: UdpTransportOptions) {
     this.#socket = socket;
-    this.#codec = new WireCodec(options.secret, { maxClockSkewMs: options.maxClockSkewMs });
+    this.#codec = new WireCodec(options.secret, {
+      self: options.self,
+      maxClockSkewMs: options.maxClockSkewMs,
+    });
     this.dropped = Object.fromEntries(
       [...dropReasons, 'send-failed'].map((r) => [r, 0]),
     ) as UdpTransport['dropped'];
@@ -114,9 +117,14 @@ export class UdpTransport {
       done?.();
       return;
     }
-    this.#socket.send(this.#codec.encode(o.message, Date.now()), o.peer.port, o.peer.address, (error) => {
-      if (error) this.dropped['send-failed']++;
-      done?.();
-    });
+    this.#socket.send(
+      this.#codec.encode(o.message, Date.now(), o.to),
+      o.peer.port,
+      o.peer.address,
+      (error) => {
+        if (error) this.dropped['send-failed']++;
+        done?.();
+      },
+    );
   }
 }

@@ -6,7 +6,10 @@
 //   21 HMAC-SHA256(secret, bytes 0..20 ‖ body)   53  body: JSON of the Message
 //
 // The timestamp bounds how long a captured datagram stays replayable (maxClockSkewMs, so speakers'
-// clocks must agree that closely — NTP does); within that window each nonce is accepted once.
+// clocks must agree that closely — NTP does); within that window each nonce is accepted once. The
+// body names the node it is for (`to`, under the MAC), so a datagram captured between two nodes and
+// sent to a third is refused there: the replay cache alone is per receiver. A body without `to` comes
+// from a speaker of an earlier release and is still taken, for the length of a rolling upgrade.
 
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { MemberState, Message, Update } from './messages.ts';
@@ -28,6 +31,7 @@ export type DropReason =
   | 'bad-mac'
   | 'stale'
   | 'replayed'
+  | 'misdirected'
   | 'malformed';
 
 export const dropReasons: readonly DropReason[] = [
@@ -37,12 +41,15 @@ export const dropReasons: readonly DropReason[] = [
   'bad-mac',
   'stale',
   'replayed',
+  'misdirected',
   'malformed',
 ];
 
 export type DecodeResult = { ok: true; message: Message } | { ok: false; reason: DropReason };
 
 export interface WireCodecOptions {
+  /** This node's name: datagrams for another node are refused. */
+  readonly self?: string;
   readonly maxClockSkewMs?: number;
   readonly randomBytes?: (size: number) => Uint8Array;
 }
@@ -51,6 +58,7 @@ export class WireCodec {
   readonly #secret: Buffer;
   readonly #maxSkewMs: number;
   readonly #randomBytes: (size: number) => Uint8Array;
+  readonly #self: string | undefined;
   /** nonce (hex) → time after which its timestamp no longer passes anyway; insertion ordered. */
   readonly #seen = new Map<string, number>();
 
@@ -63,10 +71,12 @@ export class WireCodec {
     }
     this.#maxSkewMs = options.maxClockSkewMs ?? defaultMaxClockSkewMs;
     this.#randomBytes = options.randomBytes ?? randomBytes;
+    this.#self = options.self;
   }
 
-  encode(message: Message, nowMs: number): Buffer {
-    const body = Buffer.from(JSON.stringify(message));
+  /** `to`: the node the datagram is for, bound into what the MAC covers. */
+  encode(message: Message, nowMs: number, to?: string): Buffer {
+    const body = Buffer.from(JSON.stringify(to === undefined ? message : { ...message, to }));
     const datagram = Buffer.alloc(bodyOffset + body.length);
     magic.copy(datagram, 0);
     datagram.writeUInt8(version, 4);
@@ -96,6 +106,9 @@ export class WireCodec {
     } catch {
       return { ok: false, reason: 'malformed' };
     }
+    const to = (parsed as { to?: unknown } | null)?.to;
+    if (to !== undefined && this.#self !== undefined && to !== this.#self)
+      return { ok: false, reason: 'misdirected' };
     const message = toMessage(parsed);
     if (!message) return { ok: false, reason: 'malformed' };
     this.#seen.set(nonce, sentAt + this.#maxSkewMs);

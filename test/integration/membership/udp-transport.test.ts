@@ -97,6 +97,32 @@ test('datagrams with a wrong secret or replayed are dropped and counted', async 
   assert.ok(target.detector.alive().has('node-b'), 'the forged farewell had no effect');
 });
 
+test('a datagram between two speakers, replayed to a third, is refused there', async (t) => {
+  const { transports } = await cluster(t, ['node-a', 'node-b', 'node-c']);
+  const socket = createSocket('udp4');
+  t.after(() => socket.close());
+  const sendTo = (name: string, datagram: Buffer) =>
+    new Promise<void>((resolve, reject) =>
+      socket.send(datagram, transports.get(name)!.address().port, '127.0.0.1', (e) =>
+        e ? reject(e) : resolve(),
+      ),
+    );
+  // What node-a sends node-b, byte for byte: a farewell under the cluster secret, for node-b.
+  const farewell = {
+    kind: 'gossip' as const,
+    from: 'node-a',
+    incarnation: 2 ** 52,
+    updates: [{ node: 'node-a', state: 'left' as const, incarnation: 2 ** 52 }],
+  };
+  const captured = new WireCodec(secret).encode(farewell, Date.now(), 'node-b');
+  await sendTo('node-c', captured);
+  await waitFor(
+    'the replay to be dropped as misdirected',
+    () => transports.get('node-c')!.dropped.misdirected === 1,
+  );
+  assert.ok(transports.get('node-c')!.detector.alive().has('node-a'), 'node-c did not take the farewell');
+});
+
 test('a blocked event loop (GC pause, busy speaker) is not blamed on peers', async (t) => {
   const { changes } = await cluster(t, ['node-a', 'node-b', 'node-c']);
   const blockFor = (ms: number) =>

@@ -300,3 +300,64 @@ describe('FailureDetector transitions', () => {
       assert.ok(o.message.updates.length <= defaultTiming.maxPiggyback);
   });
 });
+
+describe('acks count only from the node probed or a helper asked to reach it', () => {
+  test("an ack with the probe's sequence number from a bystander does not clear the probe", () => {
+    const { fd, changes } = detectorA();
+    const ping = fd.tick(0).find((o) => o.message.kind === 'ping')!;
+    const seq = (ping.message as { seq: number }).seq;
+    const bystander = ['b', 'c', 'd'].find((n) => n !== ping.to)!;
+    // Only the bystander answers, with the probe's number, before any helper is asked.
+    fd.receive({ kind: 'ack', seq, from: bystander, incarnation: 0, updates: [] }, 5);
+    drive(fd, 10, probeTimeoutMs + 20, new Set([ping.to]));
+    assert.ok(
+      changes.some((c) => c.node === ping.to && c.to === 'suspect'),
+      'the silent target is suspected all the same',
+    );
+    assert.equal(fd.counters.foreignAck, 1);
+  });
+
+  test('a helper asked by ping-req may ack the probe for the target', () => {
+    const { fd, changes } = detectorA();
+    const ping = fd.tick(0).find((o) => o.message.kind === 'ping')!;
+    const sent = drive(fd, 10, ackTimeoutMs, new Set([ping.to]));
+    const request = sent.find((o) => o.message.kind === 'ping-req')!;
+    const seq = (request.message as { seq: number }).seq;
+    fd.receive({ kind: 'ack', seq, from: request.to, incarnation: 0, updates: [] }, ackTimeoutMs + 5);
+    drive(fd, ackTimeoutMs + 10, probeTimeoutMs + 20, new Set([ping.to]));
+    assert.deepEqual(
+      changes.filter((c) => c.node === ping.to),
+      [],
+      'the relayed ack counted',
+    );
+    assert.equal(fd.counters.foreignAck, 0);
+  });
+
+  test('a helper relays only the ack of the node it pinged', () => {
+    const changes: MemberChange[] = [];
+    const helper = new FailureDetector({
+      self: 'a',
+      nowMs: 0,
+      random: () => 0,
+      onChange: (c) => changes.push(c),
+    });
+    helper.setPeers(peers);
+    for (const n of ['b', 'c', 'd']) helper.receive(gossip(n), 0);
+    const [relayPing] = helper.receive(
+      { kind: 'ping-req', seq: 7, target: 'c', from: 'b', incarnation: 0, updates: [] },
+      1,
+    );
+    const seq = (relayPing!.message as { seq: number }).seq;
+    assert.deepEqual(
+      helper
+        .receive({ kind: 'ack', seq, from: 'd', incarnation: 0, updates: [] }, 2)
+        .map((o) => o.message.kind),
+      [],
+    );
+    const relayed = helper.receive({ kind: 'ack', seq, from: 'c', incarnation: 0, updates: [] }, 3);
+    assert.deepEqual(
+      relayed.map((o) => `${o.message.kind}→${o.to}`),
+      ['ack→b'],
+    );
+  });
+});

@@ -128,3 +128,15 @@ function forge(body: Buffer): Buffer {
   createHmac('sha256', secret).update(datagram.subarray(0, 21)).update(body).digest().copy(datagram, 21);
   return datagram;
 }
+
+test('a datagram names the node it is for: another node refuses it, an older sender without the name passes', () => {
+  const message: Message = { kind: 'gossip', from: 'node-a', incarnation: 1, updates: [] };
+  const forB = new WireCodec(secret).encode(message, now, 'node-b');
+  assert.deepEqual(new WireCodec(secret, { self: 'node-c' }).decode(forB, now), {
+    ok: false,
+    reason: 'misdirected',
+  });
+  assert.deepEqual(new WireCodec(secret, { self: 'node-b' }).decode(forB, now), { ok: true, message });
+  const legacy = new WireCodec(secret).encode(message, now);
+  assert.deepEqual(new WireCodec(secret, { self: 'node-c' }).decode(legacy, now), { ok: true, message });
+});
