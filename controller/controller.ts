@@ -32,6 +32,7 @@ import type { StrandedAddress } from '../common/pool-config/stranded.ts';
 import {
   classMatches,
   heldAddresses,
+  ingressAddresses,
   isLoadBalancer,
   poolAnnotation,
   serviceKey,
@@ -44,7 +45,7 @@ import { configFingerprint, problemObject } from './config-objects.ts';
 import { registerAllocatorMetrics } from './metrics.ts';
 import { poolStatuses, sameStatus } from './pool-status.ts';
 import { type Outcome, planService, type ServicePlan } from './service-plan.ts';
-import { rebuildEntries } from './services.ts';
+import { keepsStrandedAddresses, rebuildEntries } from './services.ts';
 
 /** Services that get a ConfigRefused Event for one refused config; the log line counts them all. */
 const refusalEventsPerChange = 20;
@@ -202,6 +203,10 @@ export async function startController(options: ControllerOptions): Promise<Contr
       if (!parsed.ok) {
         if (active.release(key)) schedulePoolStatus();
         outcome = { kind: 'failed', reason: parsed.reason };
+      } else if (config && keepsStrandedAddresses(parsed.request, ingressAddresses(service), config)) {
+        // Left as it is: see keepsStrandedAddresses. The config source reports the stale config.
+        reportStranded(service);
+        return;
       } else {
         const result = active.assign(parsed.request);
         outcome = result.ok
@@ -321,6 +326,22 @@ export async function startController(options: ControllerOptions): Promise<Contr
       const message = `the new pool config leaves ${ips.join(', ')} in no pool, and ${byService.size - 1} other Services' addresses too; keeping the last good config (to retire a pool, first move or delete its Services)`;
       void events.record(subjectOf(service, 'Service', 'v1'), 'Warning', 'ConfigRefused', message);
     }
+  }
+
+  /** Services told that the config leaves their addresses in no pool, so each hears it once. */
+  const strandedReported = new Set<string>();
+  function reportStranded(service: V1Service): void {
+    const key = serviceKey(service);
+    pending.delete(key);
+    if (strandedReported.has(key) || strandedReported.size >= refusalEventsPerChange) return;
+    strandedReported.add(key);
+    const ips = ingressAddresses(service).join(', ');
+    logger.warn(
+      { service: key, ips },
+      'the config has no pool for the addresses in the status; keeping them',
+    );
+    const message = `the pool config has no pool for ${ips}; keeping them (to retire a pool, first move or delete its Services)`;
+    void events.record(subjectOf(service, 'Service', 'v1'), 'Warning', 'ConfigRefused', message);
   }
 
   // Leadership: the allocator exists only on the leader, rebuilt from statuses before any assignment.

@@ -3,9 +3,11 @@
 
 import type { V1Service } from '@kubernetes/client-node';
 import { formatIP, type IP, parseIP } from '../common/ip-address.ts';
+import type { PoolConfig } from '../common/pool-config/model.ts';
+import { strandedAddresses } from '../common/pool-config/stranded.ts';
 import { classMatches, ingressAddresses, isLoadBalancer, serviceKey } from '../common/service-fields.ts';
 import type { RebuildEntry } from './allocator/allocator.ts';
-import { serviceRequestFrom } from './allocator/service-request.ts';
+import { type ServiceRequest, serviceRequestFrom } from './allocator/service-request.ts';
 
 export function sameAddressList(a: readonly string[], b: readonly string[]): boolean {
   const norm = (list: readonly string[]) =>
@@ -44,4 +46,21 @@ export function rebuildEntries(
     if (parsed.ok) entries.push({ request: parsed.request, ips });
   }
   return entries;
+}
+
+/**
+ * Whether a Service keeps the addresses in its status although the config has no pool for them:
+ * a controller that starts (or takes over) under such a config has no earlier config to keep, and
+ * clearing would take the addresses away, which no config change may do. A Service that asks for
+ * a pool the config has, or for other addresses, is served as it asks instead.
+ */
+export function keepsStrandedAddresses(
+  request: Pick<ServiceRequest, 'key' | 'requestedPool' | 'requestedIPs'>,
+  held: readonly string[],
+  config: PoolConfig,
+): boolean {
+  if (held.length === 0 || strandedAddresses(config, [{ key: request.key, ips: held }]).length === 0)
+    return false;
+  if (request.requestedPool && config.pools.some((p) => p.name === request.requestedPool)) return false;
+  return request.requestedIPs.length === 0 || sameAddressList(request.requestedIPs.map(formatIP), held);
 }

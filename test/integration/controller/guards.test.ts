@@ -139,3 +139,26 @@ test('500 overlapping pools: one InvalidConfig Event with the count, one log lin
   assert.equal(lines.at(-1)?.problems, 499);
   await lab.apply(poolConfigMap([{ name: 'next', addresses: ['198.51.100.7/32'] }]));
 });
+
+test('a controller started under a config without the pool of an address in use keeps the address', async () => {
+  await lab.apply(
+    poolConfigMap([
+      { name: 'next', addresses: ['198.51.100.7/32'] },
+      { name: 'keep', addresses: ['203.0.113.80/32'] },
+    ]),
+  );
+  await eventually('the config with pool keep', async () => (await stale()) === 0);
+  await lab.apply(ingressService('kept'));
+  assert.equal(await assigned('kept'), '203.0.113.80');
+  await lab.closeControllers();
+  // While no controller runs, the pool goes: nobody is there to refuse the edit.
+  await lab.apply(poolConfigMap([{ name: 'next', addresses: ['198.51.100.7/32'] }]));
+  const restarted = await lab.startController('guard-after');
+  await eventually('the new controller ready', () => restarted.isReady());
+  await eventually('a ConfigRefused Warning on the Service', async () =>
+    /Warning\s+ConfigRefused\s.*no pool for 203\.0\.113\.80/.test(
+      await lab.kubectl(['describe', 'svc', 'kept']),
+    ),
+  );
+  assert.equal(await externalIP(lab, 'kept'), '203.0.113.80', 'the address was not taken away');
+});

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1Service } from '@kubernetes/client-node';
-import { formatIP } from '../../../common/ip-address.ts';
+import { formatIP, parseIP } from '../../../common/ip-address.ts';
 import { problemObject } from '../../../controller/config-objects.ts';
 import { poolStatuses } from '../../../controller/pool-status.ts';
-import { rebuildEntries } from '../../../controller/services.ts';
+import { keepsStrandedAddresses, rebuildEntries } from '../../../controller/services.ts';
+import { poolsConfig } from '../allocator/helpers.ts';
 
 const svc = (
   name: string,
@@ -69,4 +70,31 @@ test('pool status sums families and caps huge IPv6 counts', () => {
     availableIPv6: 0,
   });
   assert.equal(statuses.has('legacy'), false);
+});
+
+test('keepsStrandedAddresses: only addresses in no pool, and only when the Service asks for nothing else', () => {
+  const config = poolsConfig({ web: { addresses: ['192.0.2.0/28'] } });
+  const request = (extra: { requestedPool?: string; requestedIPs?: string[] } = {}) => ({
+    key: 'shop/web',
+    requestedIPs: (extra.requestedIPs ?? []).map((t) => parseIP(t)!),
+    ...(extra.requestedPool ? { requestedPool: extra.requestedPool } : {}),
+  });
+  assert.equal(keepsStrandedAddresses(request(), ['203.0.113.1'], config), true, 'its pool is gone');
+  assert.equal(keepsStrandedAddresses(request(), ['192.0.2.3'], config), false, 'still in a pool');
+  assert.equal(keepsStrandedAddresses(request(), [], config), false, 'nothing held');
+  assert.equal(
+    keepsStrandedAddresses(request({ requestedPool: 'web' }), ['203.0.113.1'], config),
+    false,
+    'asks for a pool that exists',
+  );
+  assert.equal(keepsStrandedAddresses(request({ requestedPool: 'gone' }), ['203.0.113.1'], config), true);
+  assert.equal(
+    keepsStrandedAddresses(request({ requestedIPs: ['192.0.2.4'] }), ['203.0.113.1'], config),
+    false,
+    'asks for another address',
+  );
+  assert.equal(
+    keepsStrandedAddresses(request({ requestedIPs: ['203.0.113.1'] }), ['203.0.113.1'], config),
+    true,
+  );
 });
