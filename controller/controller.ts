@@ -46,6 +46,7 @@ import { registerAllocatorMetrics } from './metrics.ts';
 import { poolStatuses, sameStatus } from './pool-status.ts';
 import { type Outcome, planService, type ServicePlan } from './service-plan.ts';
 import { keepsStrandedAddresses, rebuildEntries } from './services.ts';
+import { keepWebhookRunning, type WebhookOptions } from './webhook/start-webhook.ts';
 
 /** Services that get a ConfigRefused Event for one refused config; the log line counts them all. */
 const refusalEventsPerChange = 20;
@@ -69,12 +70,16 @@ export interface ControllerOptions {
   readonly concurrency?: number;
   /** Delay before pool status writes, so a burst of assignments makes one write; default 500 ms. */
   readonly poolStatusDelayMs?: number;
+  /** Serve the validating webhook (webhook/); unset = no webhook. */
+  readonly webhook?: WebhookOptions;
 }
 
 export interface Controller {
   readonly registry: Registry;
   /** Bound HOST:PORT of the health server, when one was asked for. */
   readonly metricsAddress: string | undefined;
+  /** Bound HOST:PORT of the webhook, once it serves. */
+  webhookAddress(): string | undefined;
   isLeader(): boolean;
   isReady(): boolean;
   /** Resolves when every queued reconcile is done (benchmarks, tests). */
@@ -461,11 +466,27 @@ export async function startController(options: ControllerOptions): Promise<Contr
     activateIfReady();
   });
   election.start();
+  const webhook = options.webhook
+    ? keepWebhookRunning({
+        ...options.webhook,
+        kubeConfig,
+        namespace,
+        logger,
+        state: () => ({
+          namespace,
+          configMapName: options.configMapName,
+          configMap: configMaps.get(options.configMapName, namespace),
+          objects: [...pools.list(namespace), ...advertisements.list(namespace)],
+          held: heldAddresses(services.list(), options.lbClass),
+        }),
+      })
+    : undefined;
   logger.info({ identity: options.identity, namespace, lbClass: options.lbClass }, 'controller started');
 
   return {
     registry,
     metricsAddress: health?.address,
+    webhookAddress: () => webhook?.address(),
     isLeader: () => leading,
     isReady,
     idle: () => queue.idle(),
@@ -478,6 +499,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
       await election.release();
       await events.flush();
       await Promise.all(informers.map((i) => i.stop()));
+      await webhook?.stop();
       await health?.close();
       logger.info({ identity: options.identity }, 'controller stopped');
     },

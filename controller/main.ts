@@ -27,6 +27,29 @@ const flags = {
     value: 'NAME',
     describe: "create the speakers' memberlist Secret under this name when it is missing (default: don't)",
   },
+  'webhook-addr': {
+    type: 'string',
+    value: 'HOST:PORT',
+    describe: 'serve the validating webhook for pools here, over TLS (default: no webhook)',
+  },
+  'webhook-service': {
+    type: 'string',
+    value: 'NAME',
+    describe: 'the Service in front of the webhook, whose names its certificate covers',
+    default: 'baremetal-lb-webhook-service',
+  },
+  'webhook-secret': {
+    type: 'string',
+    value: 'NAME',
+    describe: 'the Secret holding the webhook certificates, made and rotated here',
+    default: 'baremetal-lb-webhook-cert',
+  },
+  'webhook-configuration': {
+    type: 'string',
+    value: 'NAME',
+    describe: 'the ValidatingWebhookConfiguration the CA is written into',
+    default: 'baremetal-lb-webhook-configuration',
+  },
   'log-level': sharedFlags.logLevel,
 } as const;
 
@@ -64,6 +87,16 @@ export async function main(argv: string[]): Promise<number> {
     identity,
     metricsAddress: values['metrics-addr'],
     ...(values['lb-class'] ? { lbClass: values['lb-class'] } : {}),
+    ...(values['webhook-addr']
+      ? {
+          webhook: {
+            address: values['webhook-addr'],
+            serviceName: values['webhook-service'],
+            secretName: values['webhook-secret'],
+            configurationName: values['webhook-configuration'],
+          },
+        }
+      : {}),
   });
   logger.info({ metricsAddress: controller.metricsAddress }, 'serving /healthz, /readyz and /metrics');
   const secretName = values['ml-secret-name'];

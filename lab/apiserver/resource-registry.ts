@@ -143,6 +143,13 @@ const builtinSpecs: BuiltinSpec[] = [
   },
   { gv: 'discovery.k8s.io/v1', resource: 'endpointslices', kind: 'EndpointSlice', fields: ['addressType'] },
   { gv: 'coordination.k8s.io/v1', resource: 'leases', kind: 'Lease', conditionalUpdateOnly: true },
+  // Stored only: the embedded server calls no admission webhooks.
+  {
+    gv: 'admissionregistration.k8s.io/v1',
+    resource: 'validatingwebhookconfigurations',
+    kind: 'ValidatingWebhookConfiguration',
+    namespaced: false,
+  },
   {
     gv: 'apps/v1',
     resource: 'deployments',

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { stringify as toYaml } from 'yaml';
+import { backend } from '../../kube-cluster.ts';
 import {
   examplesDir,
   kustomizeResources,
@@ -18,6 +19,13 @@ import { type KubectlLab, parseColumns, startKubectlLab } from '../apiserver/kub
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read the fields they need from kubectl's JSON
 type Json = Record<string, any>;
+
+const metallbPool = {
+  apiVersion: 'metallb.io/v1beta1',
+  kind: 'IPAddressPool',
+  metadata: { name: 'x', namespace: systemNamespace },
+  spec: { addresses: ['203.0.113.240/29'] },
+};
 
 const examples = ['pool-configmap.yaml', 'pool-crs.yaml', 'ingress-nginx-service.yaml', 'shared-ip.yaml'].map(
   (f) => path.join(examplesDir, f),
@@ -42,12 +50,30 @@ after(() => lab.close());
 
 test('apply -k creates every object, then re-applying changes none', async () => {
   const created = applyLines(await lab.kubectl(['apply', '-k', manifestsDir]));
-  assert.equal(created.length, 15, created.join('\n'));
+  assert.equal(created.length, 17, created.join('\n'));
   for (const line of created) assert.match(line, / created$/);
   assertAllUnchanged(await lab.kubectl(['apply', '-k', manifestsDir]), 'second apply -k');
   const rendered = await lab.kubectl(['kustomize', manifestsDir]);
   const dryRun = await lab.kubectl(['apply', '--dry-run=server', '-f', '-'], rendered);
   assertAllUnchanged(dryRun.replaceAll(' (server dry run)', ''), 'server dry run');
+});
+
+test('with no controller running, the webhook (failurePolicy Fail) refuses pool writes until it is deleted', async () => {
+  const pool = {
+    ...JSON.parse(JSON.stringify(metallbPool)),
+    metadata: { name: 'while-down', namespace: systemNamespace },
+  };
+  const attempt = await lab.run(['apply', '-f', '-'], JSON.stringify(pool));
+  if (backend === 'real') {
+    assert.notEqual(attempt.code, 0, 'kube-apiserver cannot reach the webhook, so it refuses');
+    assert.match(attempt.stderr, /failed calling webhook "ipaddresspools\.baremetal-lb\.io"/);
+  } else {
+    assert.equal(attempt.code, 0, 'the embedded server calls no webhooks');
+  }
+  // What the webhook's manifest tells an operator to do to edit pools with no controller running.
+  await lab.kubectl(['delete', 'validatingwebhookconfiguration', 'baremetal-lb-webhook-configuration']);
+  assert.equal((await lab.run(['apply', '-f', '-'], JSON.stringify(pool))).code, 0);
+  await lab.kubectl(['delete', 'ipaddresspool', '-n', systemNamespace, 'while-down']);
 });
 
 test('the objects the server stored are the ones the files describe', async () => {

@@ -71,9 +71,11 @@ test('the defaults render the Deployment and DaemonSet of manifests/, Pod for Po
   }
 });
 
-test('the RBAC and the CRDs are those of manifests/, in the release namespace', async () => {
+test('the RBAC, the CRDs and the webhook are those of manifests/, in the release namespace', async () => {
   const rendered = await render();
   const kinds = new Set([
+    'Service',
+    'ValidatingWebhookConfiguration',
     'ServiceAccount',
     'ClusterRole',
     'ClusterRoleBinding',
@@ -144,4 +146,16 @@ test('monitoring: PodMonitors, ServiceMonitors with their Services, and alert ru
     ],
   );
   assert.ok(!(await render()).some((o) => o.kind === 'PrometheusRule'), 'off by default');
+});
+
+test('webhook.enabled=false leaves out the webhook, its Service and the controller flag', async () => {
+  const rendered = await render('webhook.enabled=false');
+  assert.ok(
+    !rendered.some(
+      (o) =>
+        o.kind === 'ValidatingWebhookConfiguration' || o.metadata?.name === 'baremetal-lb-webhook-service',
+    ),
+  );
+  const args = find(rendered, 'Deployment', 'controller')!.spec.template.spec.containers[0].args as string[];
+  assert.ok(!args.some((a) => a.startsWith('--webhook-addr')));
 });

@@ -68,6 +68,33 @@ const atLeast = (wanted: number) => (n: number) => (n >= wanted ? true : undefin
  * it on a repeat; patch the IPAddressPool status; on SIGTERM read and release the Lease (update).
  */
 const memberlistSecretName = 'baremetal-lb-memberlist';
+const webhookSecret = 'baremetal-lb-webhook-cert';
+const webhookSecretPath = `/api/v1/namespaces/${systemNamespace}/secrets/${webhookSecret}`;
+const webhookConfigurationPath =
+  '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/baremetal-lb-webhook-configuration';
+/** Never called here (its service does not exist): the controller only writes the CA into it. */
+const webhookConfiguration = {
+  apiVersion: 'admissionregistration.k8s.io/v1',
+  kind: 'ValidatingWebhookConfiguration',
+  metadata: { name: 'baremetal-lb-webhook-configuration' },
+  webhooks: [
+    {
+      name: 'ipaddresspools.baremetal-lb.io',
+      admissionReviewVersions: ['v1'],
+      sideEffects: 'None',
+      failurePolicy: 'Ignore',
+      clientConfig: { service: { name: 'nowhere', namespace: systemNamespace, path: '/validate' } },
+      rules: [
+        {
+          apiGroups: ['metallb.io'],
+          apiVersions: ['v1beta1'],
+          operations: ['CREATE'],
+          resources: ['nothing'],
+        },
+      ],
+    },
+  ],
+};
 const memberlistSecretPath = `/api/v1/namespaces/${systemNamespace}/secrets/${memberlistSecretName}`;
 
 export async function controllerScenario(cluster: RbacCluster): Promise<Scenario> {
@@ -79,6 +106,18 @@ export async function controllerScenario(cluster: RbacCluster): Promise<Scenario
     async reset() {
       await admin.remove(leasePath);
       await admin.remove(memberlistSecretPath);
+      // Certificates that no longer serve, so the controller must read and replace them, and a
+      // webhook configuration without the CA, so it must write it.
+      await admin.remove(webhookSecretPath);
+      await admin.create(`/api/v1/namespaces/${systemNamespace}/secrets`, {
+        metadata: { name: webhookSecret, namespace: systemNamespace },
+        data: { 'ca.crt': 'eA==', 'tls.crt': 'eA==', 'tls.key': 'eA==' },
+      });
+      await admin.remove(webhookConfigurationPath);
+      await admin.create(
+        '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations',
+        webhookConfiguration,
+      );
       for (const name of ['svc-a', 'svc-b', 'svc-c']) await admin.remove(`${services}/${name}`);
       // Unlike any count the controller computes, so it has to write the status again.
       await admin.patch(`${metallb}/ipaddresspools/${poolName}/status`, {
@@ -98,10 +137,18 @@ export async function controllerScenario(cluster: RbacCluster): Promise<Scenario
         '127.0.0.1:0',
         '--ml-secret-name',
         memberlistSecretName,
+        '--webhook-addr',
+        '127.0.0.1:0',
       ],
     }),
     async drive(run) {
       await run.waitFor('the memberlist Secret to be created', async () => admin.get(memberlistSecretPath));
+      await run.waitFor('the webhook certificates replaced', async () =>
+        (await admin.get(webhookSecretPath))?.data?.['tls.crt'] !== 'eA==' ? true : undefined,
+      );
+      await run.waitFor('the CA written into the webhook configuration', async () =>
+        (await admin.get(webhookConfigurationPath))?.webhooks?.[0]?.clientConfig?.caBundle ? true : undefined,
+      );
       const a = await run.waitFor('svc-a to get an IP and the pool annotation', async () => {
         const svc = await service('svc-a');
         const ip = svc?.status?.loadBalancer?.ingress?.[0]?.ip;

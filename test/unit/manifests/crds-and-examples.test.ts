@@ -35,7 +35,13 @@ test('kustomization.yaml lists every base manifest, and only existing ones', () 
 });
 
 const dns1123Subdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const clusterScoped = new Set(['Namespace', 'CustomResourceDefinition', 'ClusterRole', 'ClusterRoleBinding']);
+const clusterScoped = new Set([
+  'Namespace',
+  'CustomResourceDefinition',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'ValidatingWebhookConfiguration',
+]);
 
 test('every base object has apiVersion, kind, a valid name, and the system namespace when namespaced', () => {
   for (const { file, object } of docs) {

@@ -48,6 +48,8 @@ const expected: Record<string, string[]> = {
     'cluster core/namespaces watch',
     'cluster core/events create',
     'cluster core/events patch',
+    'cluster admissionregistration.k8s.io/validatingwebhookconfigurations get [baremetal-lb-webhook-configuration]',
+    'cluster admissionregistration.k8s.io/validatingwebhookconfigurations patch [baremetal-lb-webhook-configuration]',
     `${systemNamespace} core/configmaps list`,
     `${systemNamespace} core/configmaps watch`,
     `${systemNamespace} metallb.io/ipaddresspools list`,
@@ -59,6 +61,8 @@ const expected: Record<string, string[]> = {
     `${systemNamespace} coordination.k8s.io/leases get [baremetal-lb-controller]`,
     `${systemNamespace} coordination.k8s.io/leases update [baremetal-lb-controller]`,
     `${systemNamespace} core/secrets create`,
+    `${systemNamespace} core/secrets get [baremetal-lb-webhook-cert]`,
+    `${systemNamespace} core/secrets update [baremetal-lb-webhook-cert]`,
   ],
   speaker: [
     'cluster core/services list',
@@ -98,10 +102,14 @@ test('the ServiceAccounts exist in the system namespace', () => {
   ]);
 });
 
-/** Secrets may be created (the controller's memberlist Secret) but never read, listed or changed. */
+/**
+ * Secrets may be created (the memberlist and webhook Secrets); read or changed only by name (the
+ * webhook's own certificates); never listed or watched.
+ */
 const secretVerbsAllowed = new Set(['create']);
+const namedSecretVerbsAllowed = new Set(['get', 'update']);
 
-test('no rule uses a wildcard, none reads Secrets, and none has escalation verbs', () => {
+test('no rule uses a wildcard, none reads a Secret it does not name, and none has escalation verbs', () => {
   assert.ok(roles.length >= 4, `expected a Role and a ClusterRole per component, found ${roles.length}`);
   for (const role of roles) {
     const where = `${role.object.kind} ${role.object.metadata.name}`;
@@ -112,8 +120,9 @@ test('no rule uses a wildcard, none reads Secrets, and none has escalation verbs
       }
       if (rule.resources.includes('secrets')) {
         const verbs: string[] = rule.verbs;
+        const allowed = rule.resourceNames ? namedSecretVerbsAllowed : secretVerbsAllowed;
         assert.ok(
-          verbs.every((v) => secretVerbsAllowed.has(v)),
+          verbs.every((v) => allowed.has(v)),
           `${where} rules[${i}] grants ${verbs} on Secrets`,
         );
       }
