@@ -1,6 +1,7 @@
 // The controller's validating webhook, whole: certificates kept by the TLS manager, served by the
 // HTTPS endpoint, with the controller's own view of the config and of the addresses in use.
 import { AdmissionregistrationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { describeApiError } from '../../common/kube/api-errors.ts';
 import type { Logger } from '../../common/observability/logger.ts';
 import type { ConfigState } from './admission.ts';
 import { serviceDnsNames } from './certificates.ts';
@@ -85,7 +86,7 @@ export function keepWebhookRunning(
       else running = started;
     } catch (error) {
       options.logger.error(
-        { err: (error as Error).message, retryMs },
+        { err: describeApiError(error), retryMs },
         'cannot serve the validating webhook yet',
       );
       if (!stopped) timer = setTimeout(() => void attempt(), retryMs);

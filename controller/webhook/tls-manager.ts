@@ -65,17 +65,19 @@ function fromSecret(secret: V1Secret | undefined): WebhookCertificates | undefin
   }
 }
 
+/** The Secret holding certs; replacing `existing`, whose type stays (a Secret's type is immutable). */
 function toSecret(
   name: string,
   namespace: string,
   certs: WebhookCertificates,
-  resourceVersion?: string,
+  existing?: V1Secret,
 ): V1Secret {
   const b64 = (text: string) => Buffer.from(text).toString('base64');
+  const resourceVersion = existing?.metadata?.resourceVersion;
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    type: 'kubernetes.io/tls',
+    type: existing?.type ?? 'kubernetes.io/tls',
     metadata: {
       name,
       namespace,
@@ -107,12 +109,11 @@ export async function startTlsManager(options: TlsManagerOptions): Promise<TlsMa
       if (stillValid(stored, options, Date.now())) return stored!;
       const fresh = await makeWebhookCertificates({ ...options, now: new Date(), validDays });
       try {
-        const version = secret?.metadata?.resourceVersion;
-        if (version)
+        if (secret)
           await core.replaceNamespacedSecret({
             name,
             namespace,
-            body: toSecret(name, namespace, fresh, version),
+            body: toSecret(name, namespace, fresh, secret),
           });
         else await core.createNamespacedSecret({ namespace, body: toSecret(name, namespace, fresh) });
         logger.info(

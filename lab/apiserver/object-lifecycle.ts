@@ -451,6 +451,11 @@ export class ObjectLifecycle {
       object.status = { phase: 'Pending' };
     } else if (type.storeKey === 'secrets') {
       object.type ||= 'Opaque'; // kube-apiserver's default for a Secret without a type
+      if (old && old.type !== object.type) {
+        causes = [
+          { field: 'type', message: `Invalid value: ${JSON.stringify(object.type)}: field is immutable` },
+        ];
+      }
     } else if (type.storeKey === crdStoreKey) {
       causes = prepareCrd(object);
       // Keeping the first transition time makes a repeated apply a no-op rather than a new version.

@@ -355,3 +355,19 @@ test("the metallb-system overlay installs beside MetalLB's objects and changes n
     { kind: 'ServiceAccount', name: 'baremetal-lb-speaker', namespace: ns },
   ]);
 });
+
+test("a Secret's type cannot change: 422 field is immutable, as kube-apiserver says", async () => {
+  const secret = (type: string) =>
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'typed', namespace: 'default' },
+      type,
+      stringData: { a: 'b' },
+    });
+  await lab.kubectl(['apply', '-f', '-'], secret('Opaque'));
+  const changed = await lab.run(['replace', '-f', '-'], secret('example.com/other'));
+  assert.notEqual(changed.code, 0);
+  assert.match(changed.stderr, /type: Invalid value: "example\.com\/other": field is immutable/);
+  await lab.kubectl(['delete', 'secret', '-n', 'default', 'typed']);
+});
