@@ -1,55 +1,40 @@
-// The controller: informers on Services, Namespaces, the pool ConfigMap and the metallb.io
-// resources; a Lease so only one replica writes; the allocator rebuilt from Service statuses
-// before anything new is assigned; a keyed work queue doing level-based reconciles with retry.
+// The controller, wired: informers on Services, Namespaces, the pool ConfigMap and the metallb.io
+// resources; a Lease so only one replica writes; the allocator rebuilt from Service statuses before
+// anything new is assigned; a keyed work queue running reconciler.ts per Service, fed only by
+// updates that change what it reads (echo-filter.ts). The reports, pool statuses and the webhook
+// are parts of their own.
 
 import {
   CoordinationV1Api,
   CoreV1Api,
   CustomObjectsApi,
   type KubeConfig,
-  type KubernetesObject,
-  PatchStrategy,
-  setHeaderOptions,
   type V1Namespace,
   type V1Service,
 } from '@kubernetes/client-node';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { formatIP } from '../common/ip-address.ts';
 import { describeApiError } from '../common/kube/api-errors.ts';
 import type { BackoffPolicy } from '../common/kube/backoff.ts';
 import { createKubeClientMetrics } from '../common/kube/client-metrics.ts';
-import type { EventSubject } from '../common/kube/event-aggregation.ts';
 import { EventRecorder } from '../common/kube/event-recorder.ts';
 import { informerFactory } from '../common/kube/informer-factory.ts';
 import { LeaseElection, type LeaseTimings } from '../common/kube/lease-election.ts';
 import { poolConfigSource } from '../common/kube/pool-config-source.ts';
-import { writeWithConflictRetry } from '../common/kube/status-writer.ts';
 import { startHealthServer } from '../common/observability/health-server.ts';
 import type { Logger } from '../common/observability/logger.ts';
 import type { PoolConfig } from '../common/pool-config/model.ts';
-import { type ConfigProblem, problemsBySource, summarizeProblems } from '../common/pool-config/problems.ts';
-import type { StrandedAddress } from '../common/pool-config/stranded.ts';
-import {
-  classMatches,
-  heldAddresses,
-  ingressAddresses,
-  isLoadBalancer,
-  poolAnnotation,
-  serviceKey,
-  splitKey,
-} from '../common/service-fields.ts';
+import { classMatches, heldAddresses, serviceKey, splitKey } from '../common/service-fields.ts';
 import { WorkQueue } from '../common/work-queue.ts';
 import { Allocator } from './allocator/allocator.ts';
-import { serviceRequestFrom } from './allocator/service-request.ts';
-import { configFingerprint, problemObject } from './config-objects.ts';
+import { configFingerprint } from './config-objects.ts';
+import { configReports } from './config-reports.ts';
+import { controllerFingerprint } from './echo-filter.ts';
 import { registerAllocatorMetrics } from './metrics.ts';
-import { poolStatuses, sameStatus } from './pool-status.ts';
-import { type Outcome, planService, type ServicePlan } from './service-plan.ts';
-import { keepsStrandedAddresses, rebuildEntries } from './services.ts';
+import { poolStatusWriter } from './pool-status-writer.ts';
+import { serviceReconciler } from './reconciler.ts';
+import { serviceWrites } from './service-writes.ts';
+import { rebuildEntries } from './services.ts';
 import { keepWebhookRunning, type WebhookOptions } from './webhook/start-webhook.ts';
-
-/** Services that get a ConfigRefused Event for one refused config; the log line counts them all. */
-const refusalEventsPerChange = 20;
 
 export interface ControllerOptions {
   readonly kubeConfig: KubeConfig;
@@ -88,24 +73,9 @@ export interface Controller {
   stop(): Promise<void>;
 }
 
-const metallbGroup = { group: 'metallb.io', version: 'v1beta1' } as const;
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-
-function subjectOf(object: KubernetesObject, kind: string, apiVersion: string): EventSubject {
-  const metadata = object.metadata ?? {};
-  return {
-    kind,
-    apiVersion,
-    name: metadata.name ?? '',
-    ...(metadata.namespace ? { namespace: metadata.namespace } : {}),
-    ...(metadata.uid ? { uid: metadata.uid } : {}),
-  };
-}
-
 export async function startController(options: ControllerOptions): Promise<Controller> {
   const { kubeConfig, logger, namespace } = options;
   const core = kubeConfig.makeApiClient(CoreV1Api);
-  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
   const registry = new Registry();
   // process_resident_memory_bytes, nodejs_heap_size_used_bytes, event-loop lag, GC: what an operator
   // looks at first when a component grows or stalls.
@@ -119,7 +89,19 @@ export async function startController(options: ControllerOptions): Promise<Contr
     core.listServiceForAllNamespaces(),
   );
   const namespaces = informer<V1Namespace>('namespaces', '/api/v1/namespaces', () => core.listNamespace());
-  // Config: both sources parsed together; a bad one never replaces the last good one.
+  const serviceOf = (key: string) => {
+    const { namespace: ns, name } = splitKey(key);
+    return services.get(name, ns);
+  };
+
+  let config: PoolConfig | undefined;
+  let fingerprint = '';
+  let allocator: Allocator | undefined;
+  let leading = false;
+  let stopped = false;
+
+  // Config: both sources parsed together; a bad one, or one taking addresses away, never replaces
+  // the last good one.
   const configSource = poolConfigSource({
     kubeConfig,
     logger,
@@ -130,35 +112,70 @@ export async function startController(options: ControllerOptions): Promise<Contr
     settleMs: 20,
     onValid: applyConfig,
     onNewProblems: (problems) => {
-      if (leading) reportProblems(problems);
+      if (leading) reports.problems(problems);
     },
     heldAddresses: () => heldAddresses(services.list(), options.lbClass),
     onNewRefusal: (stranded) => {
-      if (leading) reportRefusal(stranded);
+      if (leading) reports.refusal(stranded);
     },
   });
   const { configMaps, pools, advertisements } = configSource;
   const informers = [services, namespaces, ...configSource.informers];
 
-  let config: PoolConfig | undefined;
-  let fingerprint = '';
-  let allocator: Allocator | undefined;
-  let leading = false;
-  let stopped = false;
-  /** Why a Service's addresses were taken away, for the ClearAssignment Event of its next reconcile. */
-  const clearReasons = new Map<string, string>();
-  /** Per Service, the generation whose deprecated annotations were already reported. */
-  const deprecationReported = new Map<string, number>();
-  /** Services whose last reconcile found no address for them: they get another try when one is freed. */
-  const pending = new Set<string>();
+  const reports = configReports({
+    events,
+    logger,
+    serviceOf,
+    objectOf: (where) =>
+      (where.kind === 'ConfigMap' ? configMaps : where.kind === 'IPAddressPool' ? pools : advertisements).get(
+        where.name,
+        where.namespace,
+      ),
+  });
+  const poolStatus = poolStatusWriter({
+    custom: kubeConfig.makeApiClient(CustomObjectsApi),
+    namespace,
+    poolObject: (name) => pools.get(name, namespace),
+    usage: () =>
+      allocator && config
+        ? {
+            usage: allocator.usage(),
+            poolNames: config.pools.filter((p) => p.kind === 'IPAddressPool').map((p) => p.name),
+          }
+        : undefined,
+    logger,
+    delayMs: options.poolStatusDelayMs ?? 500,
+    retryMs: backoff.maxMs,
+  });
 
-  const namespaceLabels = (name: string) => namespaces.get(name)?.metadata?.labels ?? {};
+  // What each Service looked like when last seen, and how our own writes will make it look: an
+  // update that reads the same (the speaker's annotations, the echoes of our writes, in any order)
+  // is not worth a reconcile.
+  const lastSeen = new Map<string, string>();
+  const ownWrites = new Map<string, Set<string>>();
   const managed = (service: V1Service) => classMatches(service, options.lbClass);
-
+  const reconciler = serviceReconciler({
+    allocator: () => (stopped ? undefined : allocator),
+    config: () => config,
+    service: serviceOf,
+    managed,
+    namespaceLabels: (name) => namespaces.get(name)?.metadata?.labels ?? {},
+    writes: serviceWrites(core),
+    reports,
+    events,
+    logger,
+    enqueue: (key) => queue.add(key),
+    poolsChanged: () => poolStatus.schedule(),
+    written: (service) => {
+      const key = serviceKey(service);
+      ownWrites.set(key, (ownWrites.get(key) ?? new Set()).add(controllerFingerprint(service)));
+    },
+    counted: () => clientMetrics.updates.inc(),
+  });
   const queue = new WorkQueue({
     concurrency: options.concurrency ?? 8,
     backoff,
-    handler: reconcile,
+    handler: (key) => reconciler.reconcile(key),
     onError: (key, error, failures) => {
       clientMetrics.updateErrors.inc();
       logger.warn({ service: key, err: describeApiError(error), failures }, 'reconcile failed; will retry');
@@ -170,119 +187,6 @@ export async function startController(options: ControllerOptions): Promise<Contr
       if (managed(service) && filter(service)) queue.add(serviceKey(service));
   }
 
-  async function reconcile(key: string): Promise<void> {
-    const active = allocator;
-    if (!active || stopped) return;
-    const inUseBefore = active.addressesInUse();
-    try {
-      await reconcileWith(active, key);
-    } finally {
-      // MetalLB reprocesses the waiting Services when an address is released; so do we, at once.
-      if (active.addressesInUse() < inUseBefore) {
-        for (const waiting of pending) if (waiting !== key) queue.add(waiting);
-      }
-    }
-  }
-
-  async function reconcileWith(active: Allocator, key: string): Promise<void> {
-    clientMetrics.updates.inc();
-    const { namespace: ns, name } = splitKey(key);
-    const service = services.get(name, ns);
-    if (!service || !managed(service)) {
-      if (active.release(key)) schedulePoolStatus();
-      pending.delete(key);
-      if (!service) {
-        deprecationReported.delete(key);
-        clearReasons.delete(key);
-      }
-      return;
-    }
-    let outcome: Outcome;
-    if (!isLoadBalancer(service)) {
-      const held = (active.assignmentOf(key) ?? []).map((a) => formatIP(a.ip));
-      outcome = { kind: 'released', reason: 'the Service is no longer of type LoadBalancer', ips: held };
-      if (active.release(key)) schedulePoolStatus();
-    } else {
-      const parsed = serviceRequestFrom(service, namespaceLabels(ns));
-      reportDeprecations(service, parsed.deprecated);
-      if (!parsed.ok) {
-        if (active.release(key)) schedulePoolStatus();
-        outcome = { kind: 'failed', reason: parsed.reason };
-      } else if (config && keepsStrandedAddresses(parsed.request, ingressAddresses(service), config)) {
-        // Left as it is: see keepsStrandedAddresses. The config source reports the stale config.
-        reportStranded(service);
-        return;
-      } else {
-        const result = active.assign(parsed.request);
-        outcome = result.ok
-          ? { kind: 'assigned', ips: result.ips }
-          : { kind: 'failed', reason: result.reason };
-        schedulePoolStatus();
-      }
-    }
-    if (outcome.kind === 'failed') pending.add(key);
-    else pending.delete(key);
-    const plan = planService(service, outcome, clearReasons.get(key));
-    await writeStatus(service, plan.ingress);
-    // The status is what the Events describe: record them once it has landed, before the
-    // annotation, so a failing annotation write cannot lose them.
-    clearReasons.delete(key);
-    if (outcome.kind === 'failed') logger.warn({ service: key, reason: outcome.reason }, 'allocation failed');
-    if (plan.ingress) {
-      const ip = plan.ingress.map((entry) => entry.ip).join(',');
-      logger.info({ service: key, ip, pool: plan.pool ?? undefined }, ip ? 'assigned' : 'cleared');
-    }
-    for (const event of plan.events) {
-      void events.record(subjectOf(service, 'Service', 'v1'), event.type, event.reason, event.message);
-    }
-    await writePoolAnnotation(service, plan.pool);
-  }
-
-  function reportDeprecations(
-    service: V1Service,
-    deprecated: readonly { annotation: string; replacement: string }[],
-  ) {
-    const key = serviceKey(service);
-    const generation = service.metadata?.generation ?? 0;
-    if (deprecated.length === 0 || deprecationReported.get(key) === generation) return;
-    deprecationReported.set(key, generation);
-    for (const { annotation, replacement } of deprecated) {
-      const message = `Service is using deprecated annotation ${annotation}; use ${replacement} instead`;
-      void events.record(subjectOf(service, 'Service', 'v1'), 'Warning', 'deprecatedAnnotation', message);
-    }
-  }
-
-  async function writeStatus(service: V1Service, ingress: ServicePlan['ingress']): Promise<void> {
-    const name = service.metadata?.name ?? '';
-    const ns = service.metadata?.namespace ?? 'default';
-    if (ingress) {
-      const want = JSON.stringify(ingress);
-      await writeWithConflictRetry<V1Service>({
-        initial: service,
-        read: () => core.readNamespacedServiceStatus({ name, namespace: ns }),
-        update: (current) =>
-          JSON.stringify(current.status?.loadBalancer?.ingress ?? []) === want
-            ? undefined
-            : { ...current, status: { ...current.status, loadBalancer: { ingress } } },
-        write: (next) => core.replaceNamespacedServiceStatus({ name, namespace: ns, body: next }),
-      });
-    }
-  }
-
-  async function writePoolAnnotation(service: V1Service, pool: ServicePlan['pool']): Promise<void> {
-    const name = service.metadata?.name ?? '';
-    const ns = service.metadata?.namespace ?? 'default';
-    // planService asks for it only when it differs. A merge patch of one annotation carries no
-    // resourceVersion, so the server never answers 409 and there is nothing to re-read (which keeps
-    // `get` on Services out of the RBAC); a failed patch fails the reconcile, which is retried.
-    if (pool !== undefined) {
-      await core.patchNamespacedService(
-        { name, namespace: ns, body: { metadata: { annotations: { [poolAnnotation]: pool } } } },
-        mergePatch,
-      );
-    }
-  }
-
   function applyConfig(loaded: PoolConfig): void {
     const next = configFingerprint(loaded);
     config = loaded;
@@ -291,72 +195,23 @@ export async function startController(options: ControllerOptions): Promise<Contr
     logger.info({ pools: loaded.pools.map((p) => p.name) }, 'config loaded');
     if (allocator) {
       for (const key of allocator.setConfig(loaded)) {
-        clearReasons.set(key, 'its address is no longer allowed for it by the config');
+        reconciler.clearing(key, 'its address is no longer allowed for it by the config');
       }
       enqueueAll();
-      schedulePoolStatus();
+      poolStatus.schedule();
     }
     activateIfReady();
-  }
-
-  /** At most one InvalidConfig Event per object per config change: its count and first problems. */
-  function reportProblems(problems: readonly ConfigProblem[]): void {
-    const errors = problems.filter((p) => p.severity === 'error');
-    for (const [source, ofObject] of problemsBySource(errors)) {
-      const where = problemObject(source);
-      if (!where) continue;
-      const cache =
-        where.kind === 'ConfigMap' ? configMaps : where.kind === 'IPAddressPool' ? pools : advertisements;
-      const object = cache.get(where.name, where.namespace) ?? {
-        metadata: { name: where.name, namespace: where.namespace },
-      };
-      const apiVersion = where.kind === 'ConfigMap' ? 'v1' : 'metallb.io/v1beta1';
-      void events.record(
-        subjectOf(object, where.kind, apiVersion),
-        'Warning',
-        'InvalidConfig',
-        `${summarizeProblems(ofObject)}; keeping the last good config`,
-      );
-    }
-  }
-
-  /** One Warning Event on each Service (the first few) whose addresses the refused config strands. */
-  function reportRefusal(stranded: readonly StrandedAddress[]): void {
-    const byService = new Map<string, string[]>();
-    for (const { key, ip } of stranded) byService.set(key, [...(byService.get(key) ?? []), ip]);
-    for (const [key, ips] of [...byService].slice(0, refusalEventsPerChange)) {
-      const { namespace: ns, name } = splitKey(key);
-      const service = services.get(name, ns);
-      if (!service) continue;
-      const message = `the new pool config leaves ${ips.join(', ')} in no pool, and ${byService.size - 1} other Services' addresses too; keeping the last good config (to retire a pool, first move or delete its Services)`;
-      void events.record(subjectOf(service, 'Service', 'v1'), 'Warning', 'ConfigRefused', message);
-    }
-  }
-
-  /** Services told that the config leaves their addresses in no pool, so each hears it once. */
-  const strandedReported = new Set<string>();
-  function reportStranded(service: V1Service): void {
-    const key = serviceKey(service);
-    pending.delete(key);
-    if (strandedReported.has(key) || strandedReported.size >= refusalEventsPerChange) return;
-    strandedReported.add(key);
-    const ips = ingressAddresses(service).join(', ');
-    logger.warn(
-      { service: key, ips },
-      'the config has no pool for the addresses in the status; keeping them',
-    );
-    const message = `the pool config has no pool for ${ips}; keeping them (to retire a pool, first move or delete its Services)`;
-    void events.record(subjectOf(service, 'Service', 'v1'), 'Warning', 'ConfigRefused', message);
   }
 
   // Leadership: the allocator exists only on the leader, rebuilt from statuses before any assignment.
   function activateIfReady(): void {
     if (allocator || !leading || stopped || !config || !informers.every((i) => i.synced)) return;
     const fresh = new Allocator(config);
+    const namespaceLabels = (name: string) => namespaces.get(name)?.metadata?.labels ?? {};
     const rejected = fresh.rebuild(rebuildEntries(services.list(), options.lbClass, namespaceLabels));
     for (const claim of rejected) {
       const why = claim.conflictsWith ? `${claim.reason} (the older Service keeps it)` : claim.reason;
-      clearReasons.set(claim.key, why);
+      reconciler.clearing(claim.key, why);
       logger.warn({ service: claim.key, reason: why }, 'status claim rejected on rebuild');
     }
     allocator = fresh;
@@ -366,7 +221,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
     );
     queue.start();
     enqueueAll();
-    schedulePoolStatus();
+    poolStatus.schedule();
     const since = Date.now();
     void queue.idle().then(() => {
       if (allocator === fresh)
@@ -379,48 +234,33 @@ export async function startController(options: ControllerOptions): Promise<Contr
     queue.stop();
   }
 
-  // IPAddressPool.status, written after bursts settle.
-  let poolTimer: NodeJS.Timeout | undefined;
-  function schedulePoolStatus(delayMs = options.poolStatusDelayMs ?? 500): void {
-    if (poolTimer || stopped) return;
-    poolTimer = setTimeout(() => {
-      poolTimer = undefined;
-      void writePoolStatuses();
-    }, delayMs);
-  }
-
-  async function writePoolStatuses(): Promise<void> {
-    if (!allocator || !config) return;
-    const names = config.pools.filter((p) => p.kind === 'IPAddressPool').map((p) => p.name);
-    const wanted = poolStatuses(allocator.usage(), names);
-    let failed = false;
-    for (const [name, status] of wanted) {
-      const current = pools.get(name, namespace) as { status?: Record<string, number> } | undefined;
-      if (!current || sameStatus(current.status, status)) continue;
-      try {
-        await custom.patchNamespacedCustomObjectStatus(
-          { ...metallbGroup, namespace, plural: 'ipaddresspools', name, body: { status } },
-          mergePatch,
-        );
-      } catch (error) {
-        failed = true;
-        logger.warn({ pool: name, err: describeApiError(error) }, 'could not write pool status');
-      }
-    }
-    if (failed) schedulePoolStatus(backoff.maxMs);
+  /** Reconciles a Service whose version differs in what the controller reads. */
+  function changed(service: V1Service): void {
+    const key = serviceKey(service);
+    const seen = controllerFingerprint(service);
+    const echo = ownWrites.get(key)?.delete(seen) ?? false; // each expected echo is taken once
+    const same = lastSeen.get(key) === seen;
+    lastSeen.set(key, seen);
+    if (echo || same) return;
+    ownWrites.delete(key); // someone else changed it: older expectations no longer apply
+    queue.add(key);
   }
 
   // Labels of a namespace decide serviceAllocation.namespaceSelectors; a new or deleted namespace
   // has no Services to revisit.
   namespaces.on('update', (n) => enqueueAll((s) => s.metadata?.namespace === n.metadata?.name));
-  services.on('add', (s) => queue.add(serviceKey(s)));
-  services.on('update', (s) => queue.add(serviceKey(s)));
-  services.on('delete', (s) => queue.add(serviceKey(s)));
+  services.on('add', changed);
+  services.on('update', changed);
+  services.on('delete', (s) => {
+    lastSeen.delete(serviceKey(s));
+    ownWrites.delete(serviceKey(s));
+    queue.add(serviceKey(s));
+  });
   // A refused config may fit once the Services holding its stranded addresses let go of them.
   for (const verb of ['update', 'delete'] as const) services.on(verb, () => configSource.recheckRefused());
   for (const verb of ['add', 'update', 'delete'] as const) {
     for (const source of configSource.informers) source.on(verb, () => clientMetrics.updates.inc());
-    pools.on(verb, () => schedulePoolStatus());
+    pools.on(verb, () => poolStatus.schedule());
   }
 
   const election = new LeaseElection({
@@ -494,7 +334,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
       if (stopped) return;
       stopped = true;
       configSource.close();
-      clearTimeout(poolTimer);
+      poolStatus.stop();
       deactivate();
       await election.release();
       await events.flush();

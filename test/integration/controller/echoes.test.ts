@@ -1,0 +1,57 @@
+// A new Service is reconciled once: the echoes of the controller's own writes (status, the pool
+// annotation) and the speaker's annotation leave what the controller reads unchanged, so they are
+// not worth another reconcile. A change it does read still is.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Controller } from '../../../controller/controller.ts';
+import {
+  type ControllerLab,
+  eventually,
+  externalIP,
+  metricValue,
+  startControllerLab,
+} from './controller-lab.ts';
+import { ingressService, poolConfigMap } from './fixtures.ts';
+
+let lab: ControllerLab;
+let controller: Controller;
+before(async () => {
+  lab = await startControllerLab();
+  controller = await lab.startController('echoes');
+  await lab.apply(poolConfigMap([{ name: 'default', addresses: ['192.0.2.10-192.0.2.20'] }]));
+  await eventually('ready', () => controller.isReady());
+  await controller.idle();
+});
+after(async () => {
+  await lab.close();
+});
+
+const reconciles = async () => (await metricValue(controller, 'metallb_k8s_client_updates_total')) ?? 0;
+const settle = async () => {
+  await new Promise((r) => setTimeout(r, 1000));
+  await controller.idle();
+};
+
+test('a new Service: one reconcile, its own writes echo back without another', async () => {
+  await settle();
+  const before = await reconciles();
+  await lab.apply(ingressService('once'));
+  await eventually('an address and the pool annotation', async () => {
+    const described = await lab.kubectl(['describe', 'svc', 'once']);
+    return (
+      (await externalIP(lab, 'once')) !== '<pending>' && /ip-allocated-from-pool: default/.test(described)
+    );
+  });
+  await settle();
+  assert.equal((await reconciles()) - before, 1);
+});
+
+test("the speaker's annotation is not worth a reconcile; a change the controller reads is", async () => {
+  const before = await reconciles();
+  await lab.kubectl(['annotate', 'svc', 'once', 'baremetal-lb.io/announcing-node=node-1']);
+  await settle();
+  assert.equal((await reconciles()) - before, 0, 'the announcing-node annotation');
+  await lab.kubectl(['label', 'svc', 'once', 'tier=web']);
+  await settle();
+  assert.equal((await reconciles()) - before, 1, 'a label (serviceSelectors read it)');
+});
