@@ -32,6 +32,8 @@ export async function helmInstall(options: {
 }): Promise<void> {
   const helm = await ensureHelm({ log: options.log });
   const chart = join(options.repoRoot, 'charts', releaseName);
+  // The chart's webhook is off: kube-apiserver reaches it through its Service, whose endpoints would
+  // be the controller Pods, and the lab's controller runs as a process outside any Pod network.
   const args = [
     'install',
     releaseName,
@@ -40,6 +42,8 @@ export async function helmInstall(options: {
     systemNamespace,
     '--kubeconfig',
     options.kubeconfig,
+    '--set',
+    'webhook.enabled=false',
   ];
   try {
     await execFileAsync(helm, args);
