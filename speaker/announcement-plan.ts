@@ -39,6 +39,8 @@ export interface ServicePlan {
   readonly reporter?: string;
   /** When this node leads: its interfaces to answer on (sorted); empty means none matched the advertisements. */
   readonly interfaces: readonly string[];
+  /** Why this node may not announce the Service (an exclusion label, a selector, …), if it may not. */
+  readonly selfExcluded?: string;
 }
 
 export interface LedIP {
@@ -114,9 +116,11 @@ function planService(service: ServiceView, input: PlanInput, selfLabels: Labels)
   });
   const noAdvertisement = !input.l2Advertisements.some((adv) => adv.pools.includes(owner.pool));
   const leader = electLeader(firstText, eligibility.nodes, eligibility.scores);
+  const selfExcluded = eligibility.excluded.get(input.self);
   if (leader === undefined) {
     return {
       ...base,
+      ...(selfExcluded ? { selfExcluded } : {}),
       pool: owner.pool,
       reason: eligibility.reason ?? 'no node can announce',
       noAdvertisement,
@@ -126,7 +130,14 @@ function planService(service: ServiceView, input: PlanInput, selfLabels: Labels)
     leader === input.self
       ? interfacesFor(owner.pool, selfLabels, input.l2Advertisements, input.localInterfaces, service.labels)
       : [];
-  return { ...base, pool: owner.pool, leader, noAdvertisement, interfaces };
+  return {
+    ...base,
+    ...(selfExcluded ? { selfExcluded } : {}),
+    pool: owner.pool,
+    leader,
+    noAdvertisement,
+    interfaces,
+  };
 }
 
 export function planAnnouncements(input: PlanInput): AnnouncementPlan {

@@ -27,7 +27,12 @@ import {
   planAnnouncements,
   type ServicePlan,
 } from './announcement-plan.ts';
-import { announcementAnnotations, nodeAssignedMessage } from './announcement-status.ts';
+import {
+  announceFailedMessage,
+  announcementAnnotations,
+  nodeAssignedMessage,
+  nodeUnassignedMessage,
+} from './announcement-status.ts';
 import { clusterInformers } from './cluster-informers.ts';
 import {
   nodesWithReadySpeaker,
@@ -233,7 +238,7 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
     return false;
   }
 
-  const ledServices = new Set<string>();
+  const ledServices = new Map<string, 'announcing' | 'no-interface'>();
   const warned = new Map<string, string>();
   // The leader's annotations, written a few at a time: taking over thousands of Services at once
   // must not open thousands of requests. Each write uses the Service's latest plan.
@@ -278,7 +283,7 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
     }
     const planned = new Set(plan.services.map((s) => s.key));
     for (const key of annotationPlans.keys()) if (!planned.has(key)) annotationPlans.delete(key);
-    for (const key of [...ledServices, ...warned.keys()]) {
+    for (const key of [...ledServices.keys(), ...warned.keys()]) {
       if (planned.has(key)) continue;
       ledServices.delete(key); // gone: a Service of that name announced later gets its Event again
       warned.delete(key);
@@ -318,14 +323,23 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
 
   function report(service: ServicePlan): void {
     const leading = service.leader === self;
-    if (leading && !ledServices.has(service.key)) {
-      ledServices.add(service.key);
-      void events.record(subjectOf(service.key), 'Normal', 'nodeAssigned', nodeAssignedMessage(self));
+    // Announcing, or leading with no interface to answer on: an Event whenever that changes.
+    const state = leading ? (service.interfaces.length > 0 ? 'announcing' : 'no-interface') : undefined;
+    if (state && ledServices.get(service.key) !== state) {
+      ledServices.set(service.key, state);
+      if (state === 'announcing') {
+        void events.record(subjectOf(service.key), 'Normal', 'nodeAssigned', nodeAssignedMessage(self));
+      } else {
+        const message = announceFailedMessage(self, service.ips.map(formatIP));
+        void events.record(subjectOf(service.key), 'Warning', 'announceFailed', message);
+      }
     } else if (!leading && ledServices.delete(service.key)) {
+      const message = nodeUnassignedMessage(self, service);
       logger.info(
-        { service: service.key, leader: service.leader ?? null, reason: service.reason },
+        { service: service.key, leader: service.leader ?? null, reason: message },
         'no longer announcing the service',
       );
+      void events.record(subjectOf(service.key), 'Normal', 'nodeUnassigned', message);
     }
     const problem = service.leader === undefined && service.reporter === self ? service.reason : undefined;
     if (problem === warned.get(service.key)) return;

@@ -89,6 +89,14 @@ labTest('a node labelled exclude-from-external-load-balancers is named with that
       Boolean(e.announcement.announcingNode && e.announcement.announcingNode !== before),
     );
     assert.equal(reasonOf(x, before), `labelled ${excludeFromLoadBalancersLabel}`);
+    // The node that stopped says why, so its old nodeAssigned is not the last word.
+    await waitUntil('a nodeUnassigned Event naming the label', 15_000, async () => {
+      const text = await lab.kubectl('describe', 'svc', '-n', ns, 'ingress-nginx-controller');
+      const found = new RegExp(`nodeUnassigned.*no longer announcing from node "${before}": labelled`).test(
+        text,
+      );
+      return { ...(found ? { value: true } : {}), seen: text };
+    });
   } finally {
     await lab.kubectl('label', 'node', before, `${excludeFromLoadBalancersLabel}-`);
   }

@@ -170,3 +170,65 @@ test("an L2Advertisement's serviceSelectors pick the Service and its preferredNo
   );
   assert.deepEqual([...seen], [mac], `the hash alone would pick ${byHash}`);
 });
+
+test('a leader with no interface its L2Advertisements allow says so with a Warning, not nodeAssigned', async () => {
+  const svc = { namespace: 'default', name: 'ifaceless', ip: '198.51.100.9', pool: 'ifaceless' };
+  const custom = lab.kubeConfig.makeApiClient(CustomObjectsApi);
+  const create = (plural: string, kind: string, spec: object) =>
+    custom.createNamespacedCustomObject({
+      group: 'metallb.io',
+      version: 'v1beta1',
+      namespace: systemNamespace,
+      plural,
+      body: {
+        apiVersion: 'metallb.io/v1beta1',
+        kind,
+        metadata: { name: svc.pool, namespace: systemNamespace },
+        spec,
+      },
+    });
+  await create('ipaddresspools', 'IPAddressPool', { addresses: ['198.51.100.8/29'] });
+  await create('l2advertisements', 'L2Advertisement', {
+    ipAddressPools: [svc.pool],
+    interfaces: ['nosuch0'],
+  });
+  await lab.core.createNamespacedService({
+    namespace: svc.namespace,
+    body: {
+      metadata: {
+        name: svc.name,
+        namespace: svc.namespace,
+        annotations: { 'metallb.io/ip-allocated-from-pool': svc.pool },
+      },
+      spec: { type: 'LoadBalancer', selector: { app: svc.name }, ports: [{ port: 80, protocol: 'TCP' }] },
+    },
+  });
+  await lab.core.patchNamespacedServiceStatus(
+    {
+      namespace: svc.namespace,
+      name: svc.name,
+      body: { status: { loadBalancer: { ingress: [{ ip: svc.ip }] } } },
+    },
+    mergePatch,
+  );
+  await lab.kubeConfig.makeApiClient(DiscoveryV1Api).createNamespacedEndpointSlice({
+    namespace: svc.namespace,
+    body: endpointSliceObject({
+      namespace: svc.namespace,
+      service: svc.name,
+      family: 4,
+      ports: [{ name: 'http', port: 8080 }],
+      endpoints: lab.topology.nodes.map((node) => ({ node, ready: true })),
+    }),
+  });
+  const leader = electLeader(svc.ip, lab.names)!;
+  const warning = await waitFor('an announceFailed Warning', 20_000, async () => {
+    const events = await lab.core.listNamespacedEvent({ namespace: svc.namespace });
+    return events.items.find((e) => e.involvedObject.name === svc.name && e.reason === 'announceFailed');
+  });
+  assert.equal(warning.type, 'Warning');
+  assert.match(warning.message ?? '', new RegExp(`assigned node "${leader}"`));
+  const events = await lab.core.listNamespacedEvent({ namespace: svc.namespace });
+  assert.ok(!events.items.some((e) => e.involvedObject.name === svc.name && e.reason === 'nodeAssigned'));
+  assert.equal((await lab.arpingMacs(svc.ip, 2)).size, 0, 'and indeed nobody answers');
+});
