@@ -35,7 +35,6 @@ export function parseHostPort(text: string): { host: string; port: number } {
 }
 
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
-  const { host, port } = parseHostPort(options.address);
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const reply = (code: number, type: string, body: string) => {
@@ -59,6 +58,16 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
     }
     reply(404, 'text/plain', 'not found: try /healthz, /readyz or /metrics\n');
   });
+  const bound = await listenOn(server, options.address);
+  return { ...bound, close: () => closeServer(server) };
+}
+
+/** Listens on HOST:PORT (":PORT" for every interface); the bound address as HOST:PORT, IPv6 in brackets. */
+export async function listenOn(
+  server: http.Server,
+  address: string,
+): Promise<{ address: string; port: number }> {
+  const { host, port } = parseHostPort(address);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host === '' ? undefined : host, () => {
@@ -68,13 +77,13 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   });
   const bound = server.address() as AddressInfo;
   const shown = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
-  return {
-    address: `${shown}:${bound.port}`,
-    port: bound.port,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return { address: `${shown}:${bound.port}`, port: bound.port };
+}
+
+/** Closes the server and every connection it still holds (keep-alive ones would hold close() up). */
+export function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
 }

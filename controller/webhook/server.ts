@@ -2,9 +2,8 @@
 // update of an IPAddressPool, an L2Advertisement or the pool ConfigMap, and gets admit()'s verdict.
 // The certificate can be replaced while serving (rotation) without dropping the listener.
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { parseHostPort } from '../../common/observability/health-server.ts';
+import { closeServer, listenOn } from '../../common/observability/health-server.ts';
 import type { Logger } from '../../common/observability/logger.ts';
 import { type AdmittedKind, admit, type ConfigState } from './admission.ts';
 
@@ -93,24 +92,12 @@ export async function startWebhookServer(options: {
       (error: Error) => reply(400, { message: `unreadable AdmissionReview: ${error.message}` }),
     );
   });
-  const { host, port } = parseHostPort(options.address);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host === '' ? undefined : host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const bound = server.address() as AddressInfo;
+  const { address } = await listenOn(server, options.address);
   return {
-    address: `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`,
+    address,
     setCertificate(cert) {
       server.setSecureContext({ cert: cert.certPem, key: cert.keyPem });
     },
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
 }

@@ -136,3 +136,15 @@ export async function metricValue(controller: Controller, name: string): Promise
   const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
   return line === undefined ? undefined : Number(line.split(' ').pop());
 }
+
+/** A lab with one controller running on the given pool config, ready: what most test files start from. */
+export async function startLabWithController(
+  identity: string,
+  poolConfig: string,
+): Promise<{ lab: ControllerLab; controller: Controller }> {
+  const lab = await startControllerLab();
+  const controller = await lab.startController(identity);
+  await lab.apply(poolConfig);
+  await eventually('the controller to be ready', () => controller.isReady());
+  return { lab, controller };
+}

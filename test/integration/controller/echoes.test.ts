@@ -9,17 +9,17 @@ import {
   eventually,
   externalIP,
   metricValue,
-  startControllerLab,
+  startLabWithController,
 } from './controller-lab.ts';
 import { ingressService, poolConfigMap } from './fixtures.ts';
 
 let lab: ControllerLab;
 let controller: Controller;
 before(async () => {
-  lab = await startControllerLab();
-  controller = await lab.startController('echoes');
-  await lab.apply(poolConfigMap([{ name: 'default', addresses: ['192.0.2.10-192.0.2.20'] }]));
-  await eventually('ready', () => controller.isReady());
+  ({ lab, controller } = await startLabWithController(
+    'echoes',
+    poolConfigMap([{ name: 'default', addresses: ['192.0.2.10-192.0.2.20'] }]),
+  ));
   await controller.idle();
 });
 after(async () => {

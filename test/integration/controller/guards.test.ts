@@ -10,17 +10,17 @@ import {
   eventually,
   externalIP,
   metricValue,
-  startControllerLab,
+  startLabWithController,
 } from './controller-lab.ts';
 import { ingressService, namespace, poolConfigMap } from './fixtures.ts';
 
 let lab: ControllerLab;
 let controller: Controller;
 before(async () => {
-  lab = await startControllerLab();
-  controller = await lab.startController('guard');
-  await lab.apply(poolConfigMap([{ name: 'single', addresses: ['192.0.2.50/32'] }]));
-  await eventually('ready', () => controller.isReady());
+  ({ lab, controller } = await startLabWithController(
+    'guard',
+    poolConfigMap([{ name: 'single', addresses: ['192.0.2.50/32'] }]),
+  ));
 });
 after(async () => {
   if (process.env.DUMP_LOGS) console.log(lab.logs.map((l) => JSON.stringify(l)).join('\n'));
