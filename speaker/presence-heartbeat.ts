@@ -70,10 +70,13 @@ export function startPresenceHeartbeat(options: PresenceHeartbeatOptions): Prese
   return {
     async stop() {
       clearInterval(timer);
-      await inFlight;
-      await write('').catch((error: unknown) =>
-        logger.warn({ lease: name, err: describeApiError(error) }, 'presence lease not released'),
-      );
+      // A stop must not wait on an API server that does not answer: the Lease then expires by itself.
+      const released = inFlight
+        .then(() => write(''))
+        .catch((error: unknown) =>
+          logger.warn({ lease: name, err: describeApiError(error) }, 'presence lease not released'),
+        );
+      await Promise.race([released, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     },
   };
 }
