@@ -29,7 +29,7 @@ import { Allocator } from './allocator/allocator.ts';
 import { configFingerprint } from './config-objects.ts';
 import { configReports } from './config-reports.ts';
 import { controllerFingerprint } from './echo-filter.ts';
-import { registerAllocatorMetrics } from './metrics.ts';
+import { registerAllocatorMetrics, registerReconcileCounter } from './metrics.ts';
 import { poolStatusWriter } from './pool-status-writer.ts';
 import { serviceReconciler } from './reconciler.ts';
 import { serviceWrites } from './service-writes.ts';
@@ -81,6 +81,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
   // looks at first when a component grows or stalls.
   collectDefaultMetrics({ register: registry });
   const clientMetrics = createKubeClientMetrics(registry);
+  const reconciles = registerReconcileCounter(registry);
   const backoff = options.backoff ?? { initialMs: 200, maxMs: 10_000 };
   const events = new EventRecorder({ core, component: 'metallb-controller', host: options.identity, logger });
 
@@ -166,11 +167,14 @@ export async function startController(options: ControllerOptions): Promise<Contr
     logger,
     enqueue: (key) => queue.add(key),
     poolsChanged: () => poolStatus.schedule(),
-    written: (service) => {
+    expect: (service) => {
       const key = serviceKey(service);
       ownWrites.set(key, (ownWrites.get(key) ?? new Set()).add(controllerFingerprint(service)));
     },
-    counted: () => clientMetrics.updates.inc(),
+    counted: () => {
+      clientMetrics.updates.inc();
+      reconciles.inc();
+    },
   });
   const queue = new WorkQueue({
     concurrency: options.concurrency ?? 8,

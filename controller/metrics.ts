@@ -1,7 +1,7 @@
 // MetalLB's allocator metrics (internal/allocator/stats.go), computed from the allocator when
 // scraped so they can never drift from it.
 
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { PoolUsage } from './allocator/allocator.ts';
 
 const families = [
@@ -42,4 +42,16 @@ export function registerAllocatorMetrics(
       collect: sum('inUse'),
     });
   }
+}
+
+/**
+ * Service reconciles run. MetalLB's metallb_k8s_client_updates_total also counts config updates;
+ * this one counts only the per-Service work, so its cost per change can be seen (one per real change).
+ */
+export function registerReconcileCounter(registry: Registry): Counter {
+  return new Counter({
+    name: 'baremetal_lb_controller_service_reconciles_total',
+    help: 'Service reconciles run; the echoes of the controller’s own writes and the speaker’s annotation cause none',
+    registers: [registry],
+  });
 }

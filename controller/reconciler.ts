@@ -29,8 +29,8 @@ export interface ReconcilerOptions {
   readonly logger: Logger;
   readonly enqueue: (key: string) => void;
   readonly poolsChanged: () => void;
-  /** The Service as each write of this reconcile left it, for telling their echoes from real changes. */
-  readonly written: (service: V1Service) => void;
+  /** The Service as each write of this reconcile will leave it, for telling their echoes from real changes. */
+  readonly expect: (service: V1Service) => void;
   readonly counted: () => void;
 }
 
@@ -87,8 +87,9 @@ export function serviceReconciler(options: ReconcilerOptions): Reconciler {
 
   async function apply(service: V1Service, key: string, outcome: Outcome): Promise<void> {
     const plan = planService(service, outcome, clearReasons.get(key));
+    // Expected before the write: its watch event can arrive before the write's own response.
+    options.expect(afterPlan(service, { ingress: plan.ingress }));
     await options.writes.writeStatus(service, plan.ingress);
-    options.written(afterPlan(service, { ingress: plan.ingress }));
     // The status is what the Events describe: record them once it has landed, before the
     // annotation, so a failing annotation write cannot lose them.
     clearReasons.delete(key);
@@ -100,8 +101,8 @@ export function serviceReconciler(options: ReconcilerOptions): Reconciler {
     for (const event of plan.events) {
       void events.record(subjectOf(service, 'Service', 'v1'), event.type, event.reason, event.message);
     }
+    options.expect(afterPlan(service, plan));
     await options.writes.writePoolAnnotation(service, plan.pool);
-    options.written(afterPlan(service, plan));
   }
 
   async function reconcileWith(active: Allocator, key: string): Promise<void> {

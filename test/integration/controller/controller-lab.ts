@@ -145,6 +145,11 @@ export async function startLabWithController(
   const lab = await startControllerLab();
   const controller = await lab.startController(identity);
   await lab.apply(poolConfig);
-  await eventually('the controller to be ready', () => controller.isReady());
+  // Ready and leading, and done with what taking the lead queues (every Service, once).
+  await eventually(
+    'the controller to be ready and leading',
+    () => controller.isReady() && controller.isLeader(),
+  );
+  await controller.idle();
   return { lab, controller };
 }
