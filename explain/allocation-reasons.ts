@@ -3,6 +3,7 @@
 // so what it says is what the allocator does.
 import type { V1Service } from '@kubernetes/client-node';
 import { formatIP, parseIP } from '../common/ip-address.ts';
+import { poolHolding } from '../common/pool-config/address-range.ts';
 import type { Pool } from '../common/pool-config/model.ts';
 import { ingressAddresses, poolAnnotation, serviceKey } from '../common/service-fields.ts';
 import { autoAssignOrder } from '../controller/allocator/pool-order.ts';
@@ -32,13 +33,10 @@ export interface AllocationInput {
   readonly lastFailure?: string;
 }
 
-/** The pool whose ranges hold `ip`. */
-export function poolHolding(ip: string, pools: readonly Pool[]): Pool | undefined {
-  const parsed = parseIP(ip);
-  if (!parsed) return undefined;
-  return pools.find((p) =>
-    p.ranges.some((r) => r.family === parsed.family && r.first <= parsed.value && parsed.value <= r.last),
-  );
+/** The pool whose ranges hold the address written as `text`. */
+export function poolOfAddress(text: string, pools: readonly Pool[]): Pool | undefined {
+  const ip = parseIP(text);
+  return ip ? poolHolding(pools, ip) : undefined;
 }
 
 function rulesOf(request: ServiceRequest): string[] {
@@ -111,6 +109,6 @@ export function explainAllocation(input: AllocationInput): AllocationExplanation
   if (addresses.length === 0) return { why: whyPending(input, parsed.request), rules };
   const pool =
     input.service.metadata?.annotations?.[poolAnnotation] ??
-    poolHolding(addresses[0] ?? '', input.pools)?.name;
+    poolOfAddress(addresses[0] ?? '', input.pools)?.name;
   return { ...(pool ? { pool } : {}), why: whyAssigned(input, parsed.request, pool), rules };
 }

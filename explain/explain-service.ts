@@ -7,7 +7,7 @@ import type { LoadResult } from '../common/pool-config/load-config.ts';
 import { formatProblem } from '../common/pool-config/problems.ts';
 import { classMatches, ingressAddresses, isLoadBalancer, serviceKey } from '../common/service-fields.ts';
 import type { EndpointSliceLike } from '../speaker/election/eligibility.ts';
-import { type AllocationExplanation, explainAllocation, poolHolding } from './allocation-reasons.ts';
+import { type AllocationExplanation, explainAllocation, poolOfAddress } from './allocation-reasons.ts';
 import { type AnnouncementExplanation, explainAnnouncement } from './announcement-reasons.ts';
 import { speakerLiveness } from './speaker-liveness.ts';
 
@@ -113,5 +113,5 @@ export function servicesWithAddress(services: readonly V1Service[], address: str
 
 /** For an address no Service holds: the pool whose range has it, if any. */
 export function poolForAddress(snapshot: ClusterSnapshot, address: string): string | undefined {
-  return snapshot.config.ok ? poolHolding(address, snapshot.config.config.pools)?.name : undefined;
+  return snapshot.config.ok ? poolOfAddress(address, snapshot.config.config.pools)?.name : undefined;
 }

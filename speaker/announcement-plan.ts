@@ -4,6 +4,7 @@
 
 import { formatIP, type IP } from '../common/ip-address.ts';
 import { type Labels, matchesLabels, type Requirement } from '../common/label-selector.ts';
+import { poolHolding } from '../common/pool-config/address-range.ts';
 import type { L2Advertisement, Pool } from '../common/pool-config/model.ts';
 import type { ServiceView } from './cluster-view.ts';
 import { electLeader } from './election/elect-leader.ts';
@@ -67,9 +68,7 @@ export function poolOf(
     if (pools.some((p) => p.name === service.poolAnnotation)) return { pool: service.poolAnnotation };
     return { reason: `pool "${service.poolAnnotation}" (from its annotation) is not in the config` };
   }
-  const owner = pools.find((p) =>
-    p.ranges.some((r) => r.family === ip.family && r.first <= ip.value && ip.value <= r.last),
-  );
+  const owner = poolHolding(pools, ip);
   return owner ? { pool: owner.name } : { reason: `${formatIP(ip)} is in no address pool` };
 }
 

@@ -2,6 +2,7 @@
 // refused, as MetalLB refuses pools its current assignments don't fit: an emptied ConfigMap, a
 // deleted pool or a shrunk range must not take addresses from running Services. Pure.
 import { formatIP, parseIP } from '../ip-address.ts';
+import { poolHolding } from './address-range.ts';
 import type { PoolConfig } from './model.ts';
 
 export interface HeldAddresses {
@@ -21,10 +22,7 @@ export function strandedAddresses(config: PoolConfig, held: Iterable<HeldAddress
     for (const text of ips) {
       const ip = parseIP(text);
       if (!ip) continue;
-      const inPool = config.pools.some((pool) =>
-        pool.ranges.some((r) => r.family === ip.family && r.first <= ip.value && ip.value <= r.last),
-      );
-      if (!inPool) stranded.push({ key, ip: formatIP(ip) });
+      if (!poolHolding(config.pools, ip)) stranded.push({ key, ip: formatIP(ip) });
     }
   }
   return stranded.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

@@ -123,7 +123,7 @@ export async function startTlsManager(options: TlsManagerOptions): Promise<TlsMa
         return fresh;
       } catch (error) {
         // Another replica wrote first: use what it wrote.
-        if (!isConflict(error) && (error as { code?: number }).code !== 409) throw error;
+        if (!isConflict(error)) throw error;
       }
     }
   }
