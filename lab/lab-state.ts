@@ -70,6 +70,8 @@ export interface LabState {
   kubectl?: string;
   /** How the product was installed (added later: may be absent, meaning kustomize). */
   install?: 'kustomize' | 'helm';
+  /** Which implementation announces (added later: may be absent, meaning baremetal-lb). */
+  lb?: 'baremetal-lb' | 'metallb' | 'kube-vip';
   client: LabHostState;
   nodes: LabNodeState[];
   ingress: { namespace: string; service: string; ipv4: string | null; ipv6: string | null };
@@ -87,6 +89,7 @@ export const labEntries = [
   'controller.kubeconfig',
   'speaker.kubeconfig',
   'memberlist.secret',
+  'metallb-memberlist',
   'apiserver-data',
   'apiserver.sock',
   'logs',

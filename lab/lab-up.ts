@@ -5,6 +5,7 @@
 // admin. Returns once the ingress Service has its IP.
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { announcerProcesses, type LoadBalancerName } from './announcers.ts';
 import {
   endpointSliceObject,
   type HostPod,
@@ -16,12 +17,16 @@ import {
   systemNamespace,
 } from './cluster-objects.ts';
 import { helmInstall, type InstallMethod, runDaemonSetSpeakers } from './helm-install.ts';
+import type { PeerProgram } from './kube/binaries.ts';
+import { ensurePeerBinaries } from './kube/build.ts';
 import { type KubeBackend, startKubernetesApi } from './kube-api.ts';
 import type { Kubectl } from './kubectl.ts';
 import { assertLabOrEmpty, labDown } from './lab-down.ts';
 import { type LabPaths, type LabProcess, type LabState, readState, writeState } from './lab-state.ts';
 import { createSegment } from './network/segment.ts';
 import { type LabHost, type LabTopology, planTopology } from './network/topology.ts';
+import { installKubeVip, kubeVipAccount, kubeVipNamespace } from './peers/kube-vip.ts';
+import { installMetallb, metallbNamespace, metallbPoolManifest, metallbSpeakerPod } from './peers/metallb.ts';
 import { isSameProcess, type ProcessSpec, startDetached } from './processes.ts';
 import { writeServiceAccountKubeconfig } from './service-accounts.ts';
 import { waitFor } from './wait.ts';
@@ -38,6 +43,8 @@ export interface LabOptions {
   readonly kube?: KubeBackend;
   /** How the product is installed: kubectl apply of manifests/ (default) or the Helm chart. */
   readonly install?: InstallMethod;
+  /** Which implementation announces: baremetal-lb (default), or the real MetalLB or kube-vip. */
+  readonly lb?: LoadBalancerName;
   /** Files (or, for crds, a directory) to apply instead of manifests/crds and manifests/examples/…. */
   readonly manifests?: {
     readonly crds?: string;
@@ -49,7 +56,6 @@ export interface LabOptions {
 export const ingress = { namespace: 'ingress-nginx', service: 'ingress-nginx-controller' } as const;
 const echo = { service: 'echo' } as const;
 const echoPort = 8080;
-const memberlistPort = 7946;
 
 async function preflight(): Promise<void> {
   if (process.platform !== 'linux')
@@ -76,8 +82,15 @@ export async function labUp(options: LabOptions): Promise<LabState> {
   const { paths, repoRoot } = options;
   const kube = options.kube ?? 'embedded';
   const install = options.install ?? 'kustomize';
+  const lb = options.lb ?? 'baremetal-lb';
   const log = options.log ?? (() => undefined);
   await preflight();
+  if (lb !== 'baremetal-lb' && (kube !== 'real' || install !== 'kustomize')) {
+    throw new Error(
+      `--lb ${lb} needs --kube real and the default --install: it runs the real ${lb} against the real control plane`,
+    );
+  }
+  const peers = lb === 'baremetal-lb' ? undefined : await ensurePeerBinaries({ log });
   await assertLabOrEmpty(paths);
   const existing = await readState(paths).catch(() => undefined);
   if (existing?.processes.some(isSameProcess)) {
@@ -99,7 +112,6 @@ export async function labUp(options: LabOptions): Promise<LabState> {
     return saving;
   };
   await saveProgress();
-  const cli = join(repoRoot, 'bin', 'baremetal-lb');
   const node = process.execPath;
   const watch = { processes, logDir: paths.logs };
   const start = (spec: ProcessSpec) => {
@@ -120,7 +132,7 @@ export async function labUp(options: LabOptions): Promise<LabState> {
         ? "creating the namespace, installing the chart with helm, and minting the controller's and speakers' tokens"
         : "applying the namespace and the RBAC, and minting the controller's and speakers' tokens",
     );
-    await applyIdentities(kubectl, { ...options, install }, api.kubeconfig);
+    await applyIdentities(kubectl, { ...options, install, lb, peers }, api.kubeconfig);
 
     // Node namespaces reach the API server as 127.0.0.1:PORT of their own, through a Unix socket.
     start({
@@ -150,10 +162,10 @@ export async function labUp(options: LabOptions): Promise<LabState> {
     }
 
     log('registering nodes and speaker pods');
-    await registerCluster(topology, kubectl, install);
+    await registerCluster(topology, kubectl, install, lb);
 
     log('applying the example manifests');
-    await applyExamples(kubectl, repoRoot, options.manifests ?? {}, install);
+    await applyExamples(kubectl, repoRoot, options.manifests ?? {}, install, lb);
     await registerWorkloads(topology, kubectl, kube);
 
     log('starting ingress nginx and echo backends');
@@ -188,44 +200,22 @@ export async function labUp(options: LabOptions): Promise<LabState> {
       ],
     });
 
-    log('starting the controller and the speakers');
-    start({
-      name: 'controller',
-      command: cli,
-      args: [
-        'controller',
-        '--kubeconfig',
-        paths.controllerKubeconfig,
-        '--namespace',
-        systemNamespace,
-        '--metrics-addr',
-        '127.0.0.1:0',
-      ],
+    log(
+      `starting ${lb === 'baremetal-lb' ? 'the controller and the speakers' : `${lb}: its controller and one announcer per node`}`,
+    );
+    const memberlistSecret = speakerSecret();
+    await writeFile(paths.memberlistSecret, memberlistSecret, { mode: 0o600 });
+    const announcers = await announcerProcesses({
+      lb,
+      repoRoot,
+      paths,
+      nodes: topology.nodes,
+      memberlistSecret,
+      ...(peers ? { peers } : {}),
     });
-    await writeFile(paths.memberlistSecret, speakerSecret(), { mode: 0o600 });
+    start(announcers.controller);
     const speakerPids = new Map<string, number>();
-    for (const n of topology.nodes) {
-      const started = start({
-        name: `speaker-${n.name}`,
-        netns: n.netns,
-        command: cli,
-        args: [
-          'speaker',
-          '--node-name',
-          n.name,
-          '--kubeconfig',
-          paths.speakerKubeconfig,
-          '--namespace',
-          systemNamespace,
-          '--bind',
-          `${n.ipv4}:${memberlistPort}`,
-          '--metrics-addr',
-          '127.0.0.1:7472',
-        ],
-        secretFiles: { BAREMETAL_LB_MEMBERLIST_SECRET: paths.memberlistSecret },
-      });
-      speakerPids.set(n.name, started.pid);
-    }
+    for (const [nodeName, spec] of announcers.speakers) speakerPids.set(nodeName, start(spec).pid);
 
     // One IP per family the Service asks for: a dual-stack Service may get its second IP a moment later.
     const ips = await waitFor(
@@ -251,6 +241,7 @@ export async function labUp(options: LabOptions): Promise<LabState> {
       apiserver: { url: api.url, port },
       kube,
       install,
+      lb,
       kubectl: api.kubectlBinary,
       client: pickHost(topology.client),
       nodes: topology.nodes.map((n) => ({
@@ -301,7 +292,11 @@ function partialState(topology: LabTopology, paths: LabPaths, processes: LabProc
  */
 async function applyIdentities(
   kubectl: Kubectl,
-  options: Pick<LabOptions, 'repoRoot' | 'paths' | 'log'> & { install: InstallMethod },
+  options: Pick<LabOptions, 'repoRoot' | 'paths' | 'log'> & {
+    install: InstallMethod;
+    lb: LoadBalancerName;
+    peers: Readonly<Record<PeerProgram, string>> | undefined;
+  },
   adminKubeconfig: string,
 ): Promise<void> {
   const { paths } = options;
@@ -316,15 +311,32 @@ async function applyIdentities(
   } else {
     await kubectl('apply', '-f', join(manifests, 'rbac'));
   }
+  if (options.lb === 'metallb') await installMetallb(kubectl);
+  if (options.lb === 'kube-vip' && options.peers) await installKubeVip(kubectl, options.peers['kube-vip']);
+  const identities = componentIdentities(options.lb);
   const files = { controller: paths.controllerKubeconfig, speaker: paths.speakerKubeconfig };
-  for (const [account, file] of Object.entries(files)) {
-    await writeServiceAccountKubeconfig({
-      kubectl,
-      adminKubeconfig,
-      namespace: systemNamespace,
-      account,
-      file,
-    });
+  for (const [component, file] of Object.entries(files)) {
+    const { namespace, account } = identities[component as keyof typeof files];
+    await writeServiceAccountKubeconfig({ kubectl, adminKubeconfig, namespace, account, file });
+  }
+}
+
+/** The ServiceAccount each component runs as: the announcing implementation's own. */
+function componentIdentities(lb: LoadBalancerName) {
+  const own = (account: string) => ({ namespace: systemNamespace, account });
+  switch (lb) {
+    case 'baremetal-lb':
+      return { controller: own('controller'), speaker: own('speaker') };
+    case 'kube-vip':
+      return {
+        controller: own('controller'),
+        speaker: { namespace: kubeVipNamespace, account: kubeVipAccount },
+      };
+    case 'metallb':
+      return {
+        controller: { namespace: metallbNamespace, account: 'controller' },
+        speaker: { namespace: metallbNamespace, account: 'speaker' },
+      };
   }
 }
 
@@ -353,6 +365,7 @@ async function registerCluster(
   topology: LabTopology,
   kubectl: Kubectl,
   install: InstallMethod,
+  lb: LoadBalancerName,
 ): Promise<void> {
   const now = new Date();
   await kubectl.apply(topology.nodes.map(nodeObject));
@@ -366,9 +379,12 @@ async function registerCluster(
   }
   // The chart's DaemonSet made the speaker Pods; a second set of the lab's own would be adopted by it.
   if (install === 'helm') return runDaemonSetSpeakers(kubectl, topology.nodes);
+  // kube-vip reads no Pod of its own; MetalLB's speakers find each other from their Pods' IPs.
+  if (lb === 'kube-vip') return;
+  const podOf = lb === 'metallb' ? metallbSpeakerPod : speakerPod;
   await runPods(
     kubectl,
-    topology.nodes.map((node) => ({ node, pod: speakerPod(node) })),
+    topology.nodes.map((node) => ({ node, pod: podOf(node) })),
   );
 }
 
@@ -377,12 +393,15 @@ async function applyExamples(
   repoRoot: string,
   manifests: NonNullable<LabOptions['manifests']>,
   install: InstallMethod,
+  lb: LoadBalancerName,
 ): Promise<void> {
   const examples = resolve(repoRoot, 'manifests', 'examples');
-  // The controller's informers wait for the metallb.io kinds to exist (the chart brings its own).
-  if (install !== 'helm')
+  // The controller's informers wait for the metallb.io kinds to exist (the chart brings its own,
+  // and MetalLB's install manifest its own of the same group).
+  if (install !== 'helm' && lb !== 'metallb')
     await kubectl('apply', '-f', manifests.crds ?? resolve(repoRoot, 'manifests', 'crds'));
-  await kubectl('apply', '-f', manifests.poolConfig ?? join(examples, 'pool-configmap.yaml'));
+  const defaultPools = lb === 'metallb' ? metallbPoolManifest : join(examples, 'pool-configmap.yaml');
+  await kubectl('apply', '-f', manifests.poolConfig ?? defaultPools);
   await kubectl('apply', '-f', manifests.ingressService ?? join(examples, 'ingress-nginx-service.yaml'));
   await kubectl('apply', '-f', join(examples, 'lab', 'echo-service.yaml'));
 }

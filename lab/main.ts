@@ -4,6 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parseLoadBalancer } from './announcers.ts';
 import { parseInstallMethod } from './helm-install.ts';
 import { parseKubeBackend } from './kube-api.ts';
 import { labDown } from './lab-down.ts';
@@ -66,13 +67,17 @@ export function guide(state: LabState): string {
 type LabAction = 'up' | 'down' | 'status' | 'logs';
 
 const actionUsage: Record<LabAction, string> = {
-  up: `usage: baremetal-lb lab up [--nodes N] [--kube embedded|real] [--install kustomize|helm] [--dir DIR] [--prefix NAME]
+  up: `usage: baremetal-lb lab up [--nodes N] [--kube embedded|real] [--install kustomize|helm]
+                       [--lb baremetal-lb|metallb|kube-vip] [--dir DIR] [--prefix NAME]
 
 Creates the lab (default 3 nodes) and returns once the ingress Service has its IP. --kube real runs
 etcd, kube-apiserver and kube-controller-manager v1.36 instead of the embedded API server (built from
 Go modules on first use: about 11 minutes on 2 cores, then cached). --install helm installs the
 product with its Helm chart (helm v4, built the same way) instead of applying manifests/; it needs
---kube real, whose DaemonSet controller makes the speaker Pods. Needs root.
+--kube real, whose DaemonSet controller makes the speaker Pods. --lb metallb or kube-vip runs the
+real MetalLB v0.15.3 (its own controller and pools) or kube-vip v1.2.2 (announcing what
+baremetal-lb's controller assigns) instead of baremetal-lb, for comparison; it needs --kube real
+(built from Go modules on first use: about 4 minutes). Needs root.
 `,
   down: `usage: baremetal-lb lab down [--dir DIR] [--prefix NAME]
 
@@ -109,6 +114,7 @@ export async function main(argv: string[]): Promise<number> {
     nodes: { type: 'string' },
     kube: { type: 'string' },
     install: { type: 'string' },
+    lb: { type: 'string' },
     dir: { type: 'string' },
     prefix: { type: 'string' },
     json: { type: 'boolean' },
@@ -156,10 +162,11 @@ export async function main(argv: string[]): Promise<number> {
 async function up(
   paths: LabPaths,
   prefix: string,
-  values: { nodes?: string; kube?: string; install?: string },
+  values: { nodes?: string; kube?: string; install?: string; lb?: string },
 ) {
   const kube = parseKubeBackend(values.kube ?? 'embedded');
   const install = parseInstallMethod(values.install ?? 'kustomize');
+  const lb = parseLoadBalancer(values.lb ?? 'baremetal-lb');
   if (install === 'helm' && kube !== 'real') {
     throw new Error(
       '--install helm needs --kube real: the embedded API server runs no DaemonSet controller to make the speaker Pods',
@@ -171,6 +178,7 @@ async function up(
     nodes: Number(values.nodes ?? 3),
     kube,
     install,
+    lb,
     repoRoot,
     log: (l) => process.stdout.write(`lab: ${l}\n`),
   });

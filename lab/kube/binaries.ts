@@ -119,6 +119,35 @@ export const helmBuildSet: BuildSet = {
   coldMinutes: 3,
 };
 
+export const metallbVersion = 'v0.15.3';
+/** v1.2.3, which the peers issue names, is not served by the Go module proxy here: the nearest is. */
+export const kubeVipVersion = 'v1.2.2';
+
+/** The real MetalLB and kube-vip, for `lab up --lb` and the peers benchmark. */
+export const peersBuildSet: BuildSet = {
+  cacheName: 'peers',
+  version: `metallb-${metallbVersion}-kube-vip-${kubeVipVersion}`,
+  targets: [
+    {
+      module: 'metallb',
+      programs: {
+        'go.universe.tf/metallb/speaker': 'metallb-speaker',
+        'go.universe.tf/metallb/controller': 'metallb-controller',
+      },
+      ldflags: '-s -w',
+    },
+    {
+      module: 'kube-vip',
+      programs: { 'github.com/kube-vip/kube-vip': 'kube-vip' },
+      ldflags: `-s -w -X main.Version=${kubeVipVersion}`,
+    },
+  ],
+  what: `MetalLB ${metallbVersion} (speaker, controller) and kube-vip ${kubeVipVersion}`,
+  coldMinutes: 4,
+};
+
+export type PeerProgram = 'metallb-speaker' | 'metallb-controller' | 'kube-vip';
+
 export function binDir(
   fingerprint: string,
   env: NodeJS.ProcessEnv = process.env,

@@ -15,6 +15,8 @@ import {
   helmBuildSet,
   type KubeBinaries,
   kubeBuildSet,
+  type PeerProgram,
+  peersBuildSet,
   programsOf,
   wrapperModules,
 } from './binaries.ts';
@@ -68,6 +70,13 @@ export async function ensureKubeBinaries(options: BuildOptions): Promise<KubeBin
 export async function ensureHelm(options: BuildOptions): Promise<string> {
   const built = await ensureBuilt(helmBuildSet, options);
   return built.helm ?? '';
+}
+
+/** MetalLB's speaker and controller and kube-vip, for `lab up --lb` and the peers benchmark. */
+export async function ensurePeerBinaries(
+  options: BuildOptions,
+): Promise<Readonly<Record<PeerProgram, string>>> {
+  return (await ensureBuilt(peersBuildSet, options)) as Readonly<Record<PeerProgram, string>>;
 }
 
 /** Each program of the target, one `go build` each (the second reuses what the first compiled). */
