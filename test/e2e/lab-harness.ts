@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, parse as parseYaml, stringify as toYaml } from 'yaml';
 import { formatIP, parseIP } from '../../common/ip-address.ts';
 import { type AddressRange, parseAddressRange } from '../../common/pool-config/address-range.ts';
+import type { LoadBalancerName } from '../../lab/announcers.ts';
 import { endpointSliceObject, systemNamespace } from '../../lab/cluster-objects.ts';
 import type { InstallMethod } from '../../lab/helm-install.ts';
 import { auditDenials } from '../../lab/kube/audit.ts';
@@ -323,7 +324,7 @@ export function parseNdiscMac(out: string): string | undefined {
 export async function startLab(
   tag: string,
   nodes: number,
-  options: { install?: InstallMethod } = {},
+  options: { install?: InstallMethod; lb?: LoadBalancerName } = {},
 ): Promise<E2ELab> {
   const prefix = `e2e${tag}${process.pid}`.slice(0, 16);
   const dir = await mkdtemp(join(tmpdir(), `blb-e2e-${tag}-`));
@@ -357,11 +358,16 @@ export async function startLab(
       repoRoot,
       kube: backend,
       ...(options.install ? { install: options.install } : {}),
-      manifests: {
-        crds: manifests.crds,
-        poolConfig: manifests.poolConfig,
-        ingressService: manifests.ingressService,
-      },
+      ...(options.lb ? { lb: options.lb } : {}),
+      // A peer brings its own CRDs and pools (MetalLB's hold the same addresses as ours).
+      manifests:
+        (options.lb ?? 'baremetal-lb') === 'baremetal-lb'
+          ? {
+              crds: manifests.crds,
+              poolConfig: manifests.poolConfig,
+              ingressService: manifests.ingressService,
+            }
+          : { ingressService: manifests.ingressService },
     });
   } catch (error) {
     process.stderr.write(`lab up failed: ${(error as Error).message}\n${await logTail()}\n`);

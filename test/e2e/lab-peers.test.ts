@@ -1,0 +1,69 @@
+// The real MetalLB and the real kube-vip in the lab (`lab up --kube real --lb metallb|kube-vip`), as
+// the peers benchmark runs them: each gives the ingress Service its address (MetalLB from its own
+// IPAddressPool, kube-vip from our controller), exactly one node answers arping for it, the client's
+// HTTP reaches that node, and after a crash of that node (its announcer SIGKILLed, its cable pulled)
+// another node answers. Only on the real backend: the peers run against the real control plane.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { LoadBalancerName } from '../../lab/announcers.ts';
+import { unplug } from '../../lab/network/segment.ts';
+import type { LabHost } from '../../lab/network/topology.ts';
+import { backend } from '../kube-cluster.ts';
+import { type E2ELab, startLab, waitUntil } from './lab-harness.ts';
+
+const skip = backend === 'real' ? false : 'the peers run only against the real control plane (BLB_KUBE=real)';
+/** kube-vip waits out its 5 s lease before another node takes over; MetalLB its memberlist timeouts. */
+const failoverTimeoutMs = 30_000;
+
+async function soleAnnouncer(lab: E2ELab, vip: string, timeoutMs = 20_000): Promise<LabHost> {
+  return waitUntil(`exactly one node to answer arping for ${vip}`, timeoutMs, async () => {
+    const macs = await lab.arping(vip, 2, 2);
+    const node = macs.length === 1 ? lab.nodeByMac(macs[0]!) : undefined;
+    return { ...(node ? { value: node } : {}), seen: JSON.stringify(macs) };
+  });
+}
+
+function peerSuite(lb: LoadBalancerName, tag: string) {
+  describe(`lab up --lb ${lb}`, { skip }, () => {
+    let lab: E2ELab;
+    let vip: string;
+    let announcer: LabHost;
+
+    before(async () => {
+      lab = await startLab(tag, 3, { lb });
+      vip = lab.state.ingress.ipv4 ?? '';
+    });
+
+    after(async () => {
+      await lab?.down();
+    });
+
+    test('the state file says which implementation announces', () => {
+      assert.equal(lab.state.lb, lb);
+      assert.ok(vip, 'the ingress Service got an IPv4 address');
+    });
+
+    test('one node answers arping for the VIP, and the client reaches that node', async () => {
+      announcer = await soleAnnouncer(lab, vip);
+      const answer = await lab.curl(`http://${vip}/`);
+      assert.equal(answer.node, announcer.name);
+    });
+
+    test('after a crash of the announcing node another node answers arping and HTTP', async () => {
+      const pid = lab.state.nodes.find((n) => n.name === announcer.name)?.speakerPid;
+      assert.ok(pid, `the state file records ${announcer.name}'s announcer PID`);
+      process.kill(pid, 'SIGKILL');
+      await unplug(lab.topology, announcer);
+      const next = await soleAnnouncer(lab, vip, failoverTimeoutMs);
+      assert.notEqual(next.name, announcer.name);
+      const answer = await waitUntil(`HTTP to ${vip} from ${next.name}`, 10_000, async () => {
+        const a = await lab.curl(`http://${vip}/`, '-m', '1');
+        return { ...(a.node === next.name ? { value: a } : {}), seen: JSON.stringify(a) };
+      });
+      assert.equal(answer.node, next.name);
+    });
+  });
+}
+
+peerSuite('metallb', 'pm');
+peerSuite('kube-vip', 'pk');
