@@ -12,7 +12,6 @@
 // Full: 10 000 Services; --quick: 1 500.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,6 +35,7 @@ import type { LabHost } from '../lab/network/topology.ts';
 import { startBenchApi } from './lib/bench-api.ts';
 import { benchArgs, report, round } from './lib/figures.ts';
 import { createNetnsPair, planNetnsPair, removeNetnsPair } from './lib/netns-pair.ts';
+import { cpuSeconds, rssMb } from './lib/process-usage.ts';
 
 const repo = path.resolve(import.meta.dirname, '..');
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -108,20 +108,6 @@ async function inParallel(count: number, work: (i: number) => Promise<unknown>):
       while (next < count) await work(next++);
     }),
   );
-}
-
-// The CLI wrapper execs node, so the child's PID is the node process.
-function rssMb(pid: number | undefined): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
-  if (!kb) throw new Error(`no VmRSS in /proc/${pid}/status`);
-  return Number(kb) / 1024;
-}
-
-/** User plus system CPU seconds a process has used so far (/proc/PID/stat, 100 ticks a second). */
-function cpuSeconds(pid: number | undefined): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'controller-bench-'));

@@ -12,6 +12,7 @@ import type { BenchReport } from './lib/figures.ts';
 import {
   type BenchOutcome,
   type BenchPlan,
+  carryOver,
   type Machine,
   markdownTable,
   mergeFigures,
@@ -103,6 +104,14 @@ function runBench(
   });
 }
 
+function readPrevious(file: string): Results | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Results;
+  } catch {
+    return undefined;
+  }
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const outDir = path.join(benchDir, 'out');
@@ -127,17 +136,26 @@ async function main(): Promise<void> {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  const figures = mergeFigures(reports);
+  const resultsFile = path.join(benchDir, 'results.json');
+  const previous = options.only ? readPrevious(resultsFile) : undefined;
+  const kept = carryOver(
+    previous,
+    plans.map((p) => p.name),
+  );
+  const figures = { ...kept.figures, ...mergeFigures(reports) };
+  const carried = Object.keys(kept.benches);
   const results: Results = {
     generatedAt: new Date().toISOString(),
     mode: quick ? 'quick' : 'full',
     durationSeconds: Math.round((performance.now() - started) / 1000),
     machine: machine(),
     figures,
-    benches,
+    benches: { ...kept.benches, ...benches },
     missing: missingFigures(figures),
+    ...(carried.length ? { carriedOver: carried } : {}),
   };
-  writeFileSync(path.join(benchDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+  if (carried.length) log(`kept the figures of ${carried.join(', ')} from the previous results.json`);
   process.stdout.write(summaryTable(results));
   process.stdout.write(`${results.mode} run took ${results.durationSeconds} s; wrote bench/results.json\n`);
   if (options.markdown) process.stdout.write(`\n${markdownTable(results)}`);

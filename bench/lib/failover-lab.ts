@@ -7,19 +7,22 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { LoadBalancerName } from '../../lab/announcers.ts';
 import type { KubeBackend } from '../../lab/kube-api.ts';
 import { labDown } from '../../lab/lab-down.ts';
 import { type LabPaths, type LabState, labPaths } from '../../lab/lab-state.ts';
 import { labUp } from '../../lab/lab-up.ts';
 import { plug, unplug } from '../../lab/network/segment.ts';
 import { type LabHost, type LabTopology, planTopology } from '../../lab/network/topology.ts';
+import { kubeVipMetricsPort } from '../../lab/peers/kube-vip.ts';
 import { isAlive } from '../../lab/processes.ts';
 import { restartComponent } from '../../lab/restart-component.ts';
 import type { ProbeRecord } from './failover-measure.ts';
 
 const repoRoot = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
-/** Where lab-up.ts has every speaker serve /metrics inside its node's namespace. */
-const speakerMetricsUrl = 'http://127.0.0.1:7472/metrics';
+/** Where lab-up.ts has every announcer serve /metrics inside its node's namespace. */
+const speakerMetricsUrl = (lb: LoadBalancerName) =>
+  `http://127.0.0.1:${lb === 'kube-vip' ? kubeVipMetricsPort : 7472}/metrics`;
 
 /** Wall-clock ms on the same footing as the probe's (lab/failover-probe.ts). */
 export const wallMs = (): number => performance.timeOrigin + performance.now();
@@ -34,6 +37,7 @@ export interface ClientProbe {
 }
 
 export interface FailoverLab {
+  readonly lb: LoadBalancerName;
   readonly state: LabState;
   readonly topology: LabTopology;
   readonly vip: string;
@@ -42,6 +46,10 @@ export interface FailoverLab {
   restartSpeaker(node: LabHost): Promise<void>;
   /** The speaker's /metrics text, or undefined when it does not answer within a second. */
   speakerMetrics(node: LabHost): Promise<string | undefined>;
+  /** Whether the node's interface holds the VIP (kube-vip adds it where it leads). */
+  holdsVip(node: LabHost): Promise<boolean>;
+  /** Takes the VIP off the node's interface: a crashed node comes back without it. */
+  dropVip(node: LabHost): Promise<void>;
   unplug(node: LabHost): Promise<void>;
   plug(node: LabHost): Promise<void>;
   /** A GET to the VIP from the client namespace every `intervalMs`, until stop() or `deadlineMs`. */
@@ -134,8 +142,10 @@ export async function startFailoverLab(
   nodeCount: number,
   log: (line: string) => void,
   kube: KubeBackend = 'embedded',
+  lb: LoadBalancerName = 'baremetal-lb',
 ): Promise<FailoverLab> {
-  const prefix = `bfo${process.pid}`.slice(0, 16);
+  // One prefix per implementation: the peers benchmark keeps a lab of each up at once.
+  const prefix = `bf${lb[0]}${process.pid}`.slice(0, 16);
   const dir = await mkdtemp(join(tmpdir(), 'blb-bench-failover-'));
   const paths: LabPaths = labPaths(join(dir, 'lab'));
   const probes = new Set<ChildProcess>();
@@ -159,7 +169,7 @@ export async function startFailoverLab(
   process.once('SIGTERM', interrupted);
   const logText = (name: string) => readFile(join(paths.logs, `${name}.log`), 'utf8').catch(() => '');
   try {
-    const state = await labUp({ paths, prefix, nodes: nodeCount, repoRoot, log, kube });
+    const state = await labUp({ paths, prefix, nodes: nodeCount, repoRoot, log, kube, lb });
     const vip = state.ingress.ipv4;
     if (!vip) throw new Error('the lab ingress Service got no IPv4 address');
     const topology = planTopology(prefix, nodeCount);
@@ -168,7 +178,10 @@ export async function startFailoverLab(
       if (!n.speakerPid) throw new Error(`the lab state records no speaker PID for ${n.name}`);
       pids.set(n.name, n.speakerPid);
     }
+    const addressOf = (node: LabHost) =>
+      runQuiet('ip', ['-n', node.netns, '-br', 'addr', 'show', 'dev', node.interface], 2000);
     return {
+      lb,
       state,
       topology,
       vip,
@@ -179,7 +192,11 @@ export async function startFailoverLab(
         pids.set(node.name, started.pid);
       },
       speakerMetrics: (node) =>
-        runQuiet('ip', ['netns', 'exec', node.netns, 'curl', '-sf', '-m', '1', speakerMetricsUrl], 2000),
+        runQuiet('ip', ['netns', 'exec', node.netns, 'curl', '-sf', '-m', '1', speakerMetricsUrl(lb)], 2000),
+      holdsVip: async (node) => (await addressOf(node))?.split(/\s+/).includes(`${vip}/32`) ?? false,
+      dropVip: async (node) => {
+        await runQuiet('ip', ['-n', node.netns, 'addr', 'del', `${vip}/32`, 'dev', node.interface], 2000);
+      },
       unplug: (node) => unplug(topology, node),
       plug: (node) => plug(topology, node),
       startProbe: (options) => spawnProbe(state, vip, options, probes),

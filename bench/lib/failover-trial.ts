@@ -10,7 +10,7 @@ import {
   type TrialOutcome,
   trialOutcome,
 } from './failover-measure.ts';
-import { speakerView, unsteadiness } from './failover-steady.ts';
+import { type PeerPoll, StableLeader, speakerView, unsteadiness } from './failover-steady.ts';
 
 export type Kind = 'crash' | 'graceful';
 
@@ -18,12 +18,14 @@ export const probeIntervalMs = 10;
 /** Below the kernel's 1 s initial SYN retransmission: every answer comes from a probe's first SYN. */
 export const probeTimeoutMs = 300;
 /** A trial with no answer from another node within this long counts as failed, at this value. */
-export const failoverDeadlineMs = 5000;
+export const failoverDeadlineMs = 15_000;
 /** Probing goes on this long after the first answer from the new node, so every earlier probe has settled. */
 const tailMs = probeTimeoutMs + 50;
 /** Answers in a row from the leader before the strike: the client's traffic really goes there. */
 const leaderAnswersBeforeStrike = 20;
-const steadyTimeoutMs = 20_000;
+const steadyTimeoutMs = 30_000;
+/** How long a peer's one VIP holder must stay the only one before a strike. */
+const peerSteadyHoldMs = 2000;
 
 export interface Trial extends TrialOutcome {
   readonly kind: Kind;
@@ -79,9 +81,46 @@ export async function waitSteady(lab: FailoverLab, leader: string): Promise<void
   );
 }
 
-export async function runTrial(lab: FailoverLab, kind: Kind, leader: string): Promise<Trial> {
-  const node = lab.topology.nodes.find((n) => n.name === leader);
-  if (!node) throw new Error(`leader "${leader}" is no lab node`);
+/** Whether each node's announcer answers /metrics and holds (MetalLB: announces; kube-vip: has) the VIP. */
+async function pollPeer(lab: FailoverLab): Promise<PeerPoll> {
+  const entries = await Promise.all(
+    lab.topology.nodes.map(async (n) => {
+      const text = await lab.speakerMetrics(n);
+      const holds =
+        lab.lb === 'kube-vip' ? await lab.holdsVip(n) : !!text && speakerView(text, lab.vip).announces;
+      return [n.name, { answers: text !== undefined, holds }] as const;
+    }),
+  );
+  return new Map(entries);
+}
+
+/** A peer's steady state: every announcer answering and one node the sole VIP holder for a while. */
+async function waitPeerSteady(lab: FailoverLab): Promise<string> {
+  const stable = new StableLeader(peerSteadyHoldMs);
+  let last: PeerPoll = new Map();
+  return until(
+    `${lab.lb}'s steady state (every announcer answering, one node holding ${lab.vip} for ${peerSteadyHoldMs} ms)`,
+    steadyTimeoutMs,
+    async () => {
+      last = await pollPeer(lab);
+      return stable.observe(last, wallMs());
+    },
+    () => JSON.stringify([...last]),
+  );
+}
+
+/**
+ * Waits for the steady state and names the leader: baremetal-lb's election is deterministic, so with
+ * every speaker alive `expected` leads; a peer's leader is whichever node holds the VIP.
+ */
+export async function steadyLeader(lab: FailoverLab, expected: string): Promise<string> {
+  if (lab.lb !== 'baremetal-lb') return waitPeerSteady(lab);
+  await waitSteady(lab, expected);
+  return expected;
+}
+
+/** `expected`: baremetal-lb's leader by its election order (see steadyLeader). */
+export async function runTrial(lab: FailoverLab, kind: Kind, expected: string): Promise<Trial> {
   const began = wallMs();
   // The probe starts while the lab settles: its start-up overlaps the wait.
   const [probing, steady] = await Promise.allSettled([
@@ -90,10 +129,13 @@ export async function runTrial(lab: FailoverLab, kind: Kind, leader: string): Pr
       timeoutMs: probeTimeoutMs,
       deadlineMs: 2 * steadyTimeoutMs + failoverDeadlineMs,
     }),
-    waitSteady(lab, leader),
+    steadyLeader(lab, expected),
   ]);
   if (probing.status === 'rejected') throw probing.reason;
   const probe = probing.value;
+  const leader = steady.status === 'fulfilled' ? steady.value : expected;
+  const node = lab.topology.nodes.find((n) => n.name === leader);
+  if (!node) throw new Error(`leader "${leader}" is no lab node`);
   const marks: { atMs: number; label: string }[] = [];
   let struckAt = 0;
   let steadyAt = 0;
@@ -126,6 +168,8 @@ export async function runTrial(lab: FailoverLab, kind: Kind, leader: string): Pr
     // Putting the leader back overlaps the last probes without touching them: a speaker started
     // again takes well over a second (Node start-up, informer sync) before it can announce.
     restoring = (async () => {
+      // kube-vip killed with SIGKILL leaves the VIP on the interface; a crashed node reboots without it.
+      if (kind === 'crash' && lab.lb === 'kube-vip') await lab.dropVip(node);
       if (kind === 'crash') await lab.plug(node);
       await lab.restartSpeaker(node);
     })();

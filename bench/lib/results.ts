@@ -35,6 +35,8 @@ export const benchPlans: readonly BenchPlan[] = [
   },
   // 10k Services on a real kube-apiserver sharing 2 cores took 9 min 12 s (58 raw creates/s).
   { name: 'controller-e2e-real', script: 'controller-e2e', args: ['--kube', 'real'], fullS: 900, quickS: 90 },
+  // baremetal-lb beside the real MetalLB and kube-vip: three real-control-plane labs, 120 trials.
+  { name: 'peers', fullS: 1800, quickS: 420 },
 ];
 
 /** The figures issue 7 asks for; results.json lists the ones a run did not produce. */
@@ -82,6 +84,23 @@ export interface Results {
   readonly figures: Readonly<Record<string, MergedFigure>>;
   readonly benches: Readonly<Record<string, BenchOutcome>>;
   readonly missing: readonly string[];
+  /** Benches not run this time (--only) whose figures are kept from the results file before. */
+  readonly carriedOver?: readonly string[];
+}
+
+/**
+ * With --only, the figures and outcomes of the benches not run this time, from the previous
+ * results file, so that rerunning one bench does not erase the others' figures.
+ */
+export function carryOver(
+  previous: Pick<Results, 'figures' | 'benches'> | undefined,
+  reran: readonly string[],
+): { figures: Record<string, MergedFigure>; benches: Record<string, BenchOutcome> } {
+  const kept = (bench: string) => !reran.includes(bench);
+  return {
+    figures: Object.fromEntries(Object.entries(previous?.figures ?? {}).filter(([, f]) => kept(f.bench))),
+    benches: Object.fromEntries(Object.entries(previous?.benches ?? {}).filter(([name]) => kept(name))),
+  };
 }
 
 /** Selects plans by name; an unknown name is an error naming it and the known ones. */

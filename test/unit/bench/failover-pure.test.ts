@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import fc from 'fast-check';
 import {
   lastAnswersFrom,
@@ -9,7 +9,7 @@ import {
   timeline,
   trialOutcome,
 } from '../../../bench/lib/failover-measure.ts';
-import { speakerView, unsteadiness } from '../../../bench/lib/failover-steady.ts';
+import { StableLeader, soleHolder, speakerView, unsteadiness } from '../../../bench/lib/failover-steady.ts';
 
 const struckAt = 10_000;
 const rec = (sent: number, node: string | null, rtt = 2): ProbeRecord => ({ sent, at: sent + rtt, node });
@@ -186,4 +186,32 @@ test('unsteadiness names every speaker that is not yet where it should be', () =
   const rejoining = new Map([...steady, ['n3', speakerView(metrics(1, []), vip)]]);
   assert.match(unsteadiness(rejoining, 'n1') ?? '', /n3: 1\/2 peers alive/);
   assert.match(unsteadiness(new Map([...steady, ['n2', undefined]]), 'n1') ?? '', /n2: no metrics/);
+});
+
+describe('a peer steady state', () => {
+  const poll = (holders: string[], silent: string[] = []) =>
+    new Map(
+      ['node-1', 'node-2', 'node-3'].map((n) => [
+        n,
+        { answers: !silent.includes(n), holds: holders.includes(n) },
+      ]),
+    );
+  it('soleHolder names the one holder, or says who is silent or how many hold the VIP', () => {
+    assert.deepEqual(soleHolder(poll(['node-2'])), { leader: 'node-2' });
+    assert.deepEqual(soleHolder(poll(['node-2'], ['node-3'])), { problem: 'no answer from node-3' });
+    assert.deepEqual(soleHolder(poll(['node-1', 'node-2'])), {
+      problem: '2 nodes hold the VIP (node-1, node-2)',
+    });
+    assert.deepEqual(soleHolder(poll([])), { problem: '0 nodes hold the VIP ()' });
+  });
+  it('StableLeader names a leader only after it held the VIP alone for the whole hold time', () => {
+    const stable = new StableLeader(2000);
+    assert.equal(stable.observe(poll(['node-1']), 0), undefined);
+    assert.equal(stable.observe(poll(['node-1']), 1999), undefined);
+    // A restarted announcer takes the VIP back: the clock starts again.
+    assert.equal(stable.observe(poll(['node-2']), 2100), undefined);
+    assert.equal(stable.observe(poll(['node-2']), 4000), undefined);
+    assert.equal(stable.observe(poll(['node-2']), 4100), 'node-2');
+    assert.equal(stable.observe(poll(['node-1', 'node-2']), 4200), undefined);
+  });
 });
