@@ -6,6 +6,7 @@ import { loadKubeConfig } from '../common/kube/kubeconfig.ts';
 import { parseHostPort } from '../common/observability/health-server.ts';
 import { createLogger, type Logger } from '../common/observability/logger.ts';
 import { stopSignal } from '../common/stop-signal.ts';
+import { type TimingProfile, timingProfiles } from './membership/timing.ts';
 import { type SpeakerOptions, startSpeaker } from './speaker.ts';
 
 export const secretEnv = 'BAREMETAL_LB_MEMBERLIST_SECRET';
@@ -39,6 +40,13 @@ export const speakerFlags = {
   'no-failure-detector': {
     type: 'boolean',
     describe: 'judge speakers alive by their Pod and Node readiness instead',
+  },
+  timing: {
+    type: 'string',
+    value: 'PROFILE',
+    describe:
+      'failure detector pace: default (a crash agreed in ≈ 0.6 s) or fast (≈ 0.25 s, 2.5× the probes; see README)',
+    default: 'default',
   },
   'lb-class': sharedFlags.lbClass('announce'),
   'metrics-addr': sharedFlags.metricsAddress(':7472'),
@@ -111,6 +119,9 @@ export function speakerSettings(
     }
     failureDetector = { bind: { address: bind.host || '0.0.0.0', port: bind.port }, secret };
   }
+  if (!Object.hasOwn(timingProfiles, values.timing)) {
+    throw new Error(`--timing "${values.timing}": say ${Object.keys(timingProfiles).join(' or ')}`);
+  }
   const interfaces = list(values.interfaces);
   const excludeInterfaces = list(values['exclude-interfaces']);
   return {
@@ -124,6 +135,7 @@ export function speakerSettings(
     ...(failureDetector ? { failureDetector } : {}),
     ...(refreshIntervalMs ? { refreshIntervalMs } : {}),
     presenceIntervalMs: Math.round(presenceSeconds * 1000),
+    timing: timingProfiles[values.timing as TimingProfile],
   };
 }
 

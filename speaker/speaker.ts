@@ -43,6 +43,7 @@ import {
 } from './cluster-view.ts';
 import { fenceRecovery } from './fence-recovery.ts';
 import type { PeerAddress } from './membership/messages.ts';
+import type { Timing } from './membership/timing.ts';
 import { UdpTransport } from './membership/udp-transport.ts';
 import { registerSpeakerMetrics } from './metrics.ts';
 import { Announcer, type AnnouncerInterface } from './packet-io/announcer.ts';
@@ -64,6 +65,8 @@ export interface SpeakerOptions {
   readonly excludeInterfaces?: readonly string[];
   /** The failure detector's UDP address (peers use the same port); unset = Pod and Node readiness instead. */
   readonly failureDetector?: { readonly bind: PeerAddress; readonly secret: string };
+  /** The failure detector's pace and the answering thread's fence (default: defaultTiming). */
+  readonly timing?: Timing;
   /** HOST:PORT for /healthz, /readyz and /metrics; unset = no HTTP server. */
   readonly metricsAddress?: string;
   /** Repeat the gratuitous announcement of every led IP this often; unset = only on takeover. */
@@ -136,6 +139,7 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
       options.onFatal?.(error);
     },
     onFenced: () => recovery.onFenced(),
+    ...(options.timing ? { fence: options.timing } : {}),
   });
   logger.info({ interfaces: interfaces.map((i) => i.name) }, 'answering ARP/NDP');
 
@@ -146,6 +150,7 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
         self,
         bind: options.failureDetector.bind,
         secret: options.failureDetector.secret,
+        ...(options.timing ? { timing: options.timing } : {}),
         onChange: (change) => {
           logger.info({ node: change.node, from: change.from, to: change.to }, 'speaker membership changed');
           schedule();

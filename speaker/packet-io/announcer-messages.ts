@@ -12,6 +12,8 @@ export interface AnnouncerWorkerData {
   readonly interfaces: readonly AnnouncerInterface[];
   /** One Int32 the main thread increments every beat (main-thread-fence.ts). */
   readonly beats: SharedArrayBuffer;
+  readonly beatIntervalMs: number;
+  readonly fenceAfterMs: number;
 }
 
 /** MetalLB's layer2 counters, for one led IP. */

@@ -21,7 +21,7 @@ import type {
   IpCounters,
 } from './announcer-messages.ts';
 import { macToBytes } from './interfaces.ts';
-import { beatIntervalMs, MainThreadFence } from './main-thread-fence.ts';
+import { MainThreadFence } from './main-thread-fence.ts';
 import { openPacketSocket, type PacketSocket } from './packet-socket.ts';
 
 const batchSlots = 64;
@@ -31,9 +31,9 @@ const burstInterval = 1100;
 const burstLength = 5000;
 
 const port = parentPort!;
-const { interfaces, beats: beatBuffer } = workerData as AnnouncerWorkerData;
+const { interfaces, beats: beatBuffer, beatIntervalMs, fenceAfterMs } = workerData as AnnouncerWorkerData;
 const beats = new Int32Array(beatBuffer);
-const fence = new MainThreadFence(performance.now());
+const fence = new MainThreadFence(performance.now(), fenceAfterMs);
 
 /** Whether to stay silent: the main thread's beat has been missing too long (see main-thread-fence.ts). */
 function fenced(): boolean {

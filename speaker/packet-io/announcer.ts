@@ -3,6 +3,7 @@
 // makes the network hear about them.
 import { Worker } from 'node:worker_threads';
 import { formatIP, type IP } from '../../common/ip-address.ts';
+import { defaultTiming, type Timing } from '../membership/timing.ts';
 import type {
   AnnouncerEvent,
   AnnouncerInterface,
@@ -10,7 +11,6 @@ import type {
   AnnouncerStats,
   AnnouncerWorkerData,
 } from './announcer-messages.ts';
-import { beatIntervalMs } from './main-thread-fence.ts';
 
 export type { AnnouncerInterface, AnnouncerStats, IpCounters } from './announcer-messages.ts';
 
@@ -22,6 +22,8 @@ export interface AnnouncerOptions {
   readonly onError?: (error: Error) => void;
   /** The worker stopped answering because this thread was silent too long; resume() when it is safe. */
   readonly onFenced?: () => void;
+  /** The beat and the fence (default: the default failure-detector timing's). */
+  readonly fence?: Pick<Timing, 'beatIntervalMs' | 'fenceAfterMs'>;
 }
 
 export class Announcer {
@@ -36,7 +38,7 @@ export class Announcer {
   private constructor(worker: Worker, beats: Int32Array, options: AnnouncerOptions) {
     this.#worker = worker;
     const { onError, onFenced } = options;
-    this.#beat = setInterval(() => Atomics.add(beats, 0, 1), beatIntervalMs);
+    this.#beat = setInterval(() => Atomics.add(beats, 0, 1), (options.fence ?? defaultTiming).beatIntervalMs);
     this.#beat.unref();
     const stop = (error: Error): void => {
       if (this.#stopped !== undefined) return;
@@ -66,7 +68,13 @@ export class Announcer {
     options: AnnouncerOptions = {},
   ): Promise<Announcer> {
     const beats = new Int32Array(new SharedArrayBuffer(4));
-    const workerData: AnnouncerWorkerData = { interfaces, beats: beats.buffer as SharedArrayBuffer };
+    const { beatIntervalMs, fenceAfterMs } = options.fence ?? defaultTiming;
+    const workerData: AnnouncerWorkerData = {
+      interfaces,
+      beats: beats.buffer as SharedArrayBuffer,
+      beatIntervalMs,
+      fenceAfterMs,
+    };
     const worker = new Worker(new URL('./announcer-worker.ts', import.meta.url), { workerData });
     return new Promise((resolve, reject) => {
       const onStartError = (error: Error): void =>

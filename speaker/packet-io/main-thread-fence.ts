@@ -7,22 +7,20 @@
 // take to declare the node dead (with a margin); it answers again only when the main thread says so,
 // after it has had time to learn whether it still leads. Pure: the caller supplies times and beats.
 
-/** How often the main thread beats. */
-export const beatIntervalMs = 100;
-/**
- * Silence after which the worker stops answering. The earliest the peers can declare this node
- * dead is a probe timeout plus a suspicion timeout after their first unanswered probe, 150 + 400 ms
- * (membership/timing.ts); 300 ms leaves a margin of 250 ms for scheduling and the worker's check.
- */
-export const fenceAfterMs = 300;
+// How often the main thread beats and how long a silence fences are part of the failure detector's
+// timing (membership/timing.ts: beatIntervalMs, fenceAfterMs): the earliest the peers can declare
+// this node dead is a probe timeout plus a suspicion timeout after their first unanswered probe, and
+// the fence, checked every half beat, must engage before that with a margin for scheduling.
 
 export class MainThreadFence {
   #lastBeat = -1;
   #lastBeatSeenAt: number;
   #fenced = false;
+  readonly #fenceAfterMs: number;
 
-  constructor(nowMs: number) {
+  constructor(nowMs: number, fenceAfterMs: number) {
     this.#lastBeatSeenAt = nowMs;
+    this.#fenceAfterMs = fenceAfterMs;
   }
 
   /** Records the shared counter's value; true when this call fenced (the silence just got too long). */
@@ -32,7 +30,7 @@ export class MainThreadFence {
       this.#lastBeatSeenAt = nowMs;
       return false;
     }
-    if (this.#fenced || nowMs - this.#lastBeatSeenAt <= fenceAfterMs) return false;
+    if (this.#fenced || nowMs - this.#lastBeatSeenAt <= this.#fenceAfterMs) return false;
     this.#fenced = true;
     return true;
   }
@@ -47,7 +45,7 @@ export class MainThreadFence {
    * resume sent before the stall and read after it must not undo the fence.
    */
   resume(nowMs: number): boolean {
-    if (nowMs - this.#lastBeatSeenAt > fenceAfterMs) return false;
+    if (nowMs - this.#lastBeatSeenAt > this.#fenceAfterMs) return false;
     this.#fenced = false;
     return true;
   }

@@ -1,15 +1,13 @@
 // The worker's guard against answering for a stalled main thread, on timelines.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { defaultTiming } from '../../../speaker/membership/timing.ts';
-import {
-  beatIntervalMs,
-  fenceAfterMs,
-  MainThreadFence,
-} from '../../../speaker/packet-io/main-thread-fence.ts';
+import { defaultTiming, timingProfiles } from '../../../speaker/membership/timing.ts';
+import { MainThreadFence } from '../../../speaker/packet-io/main-thread-fence.ts';
+
+const { beatIntervalMs, fenceAfterMs } = defaultTiming;
 
 test('steady beats never fence; a silence longer than the limit does, once', () => {
-  const fence = new MainThreadFence(0);
+  const fence = new MainThreadFence(0, fenceAfterMs);
   let beat = 0;
   for (let t = 0; t <= 5000; t += 50) {
     if (t % beatIntervalMs === 0) beat++;
@@ -22,7 +20,7 @@ test('steady beats never fence; a silence longer than the limit does, once', () 
 });
 
 test('beats coming back do not unfence by themselves; a resume does, but not while still silent', () => {
-  const fence = new MainThreadFence(0);
+  const fence = new MainThreadFence(0, fenceAfterMs);
   fence.observe(1, 0);
   fence.observe(1, 1000);
   assert.equal(fence.fenced, true);
@@ -33,12 +31,14 @@ test('beats coming back do not unfence by themselves; a resume does, but not whi
   assert.equal(fence.fenced, false);
 });
 
-test('the fence engages before the peers can declare the node dead', () => {
+test('in every timing profile the fence engages before the peers can declare the node dead', () => {
   // A probe sent just as the stall begins goes unanswered: suspect after probeTimeout, dead after the
   // suspicion timeout. The worker checks every beat interval, so it may see the silence that late.
-  const earliestDeath = defaultTiming.probeTimeoutMs + defaultTiming.suspicionTimeoutMs;
-  assert.ok(
-    fenceAfterMs + beatIntervalMs < earliestDeath,
-    `${fenceAfterMs}+${beatIntervalMs} < ${earliestDeath}`,
-  );
+  for (const [name, t] of Object.entries(timingProfiles)) {
+    const earliestDeath = t.probeTimeoutMs + t.suspicionTimeoutMs;
+    assert.ok(
+      t.fenceAfterMs + t.beatIntervalMs < earliestDeath,
+      `${name}: ${t.fenceAfterMs}+${t.beatIntervalMs} < ${earliestDeath}`,
+    );
+  }
 });

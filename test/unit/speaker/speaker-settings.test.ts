@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseFlags } from '../../../common/cli-flags.ts';
 import { main, speakerFlags, speakerSettings } from '../../../speaker/main.ts';
+import { defaultTiming, fastTiming } from '../../../speaker/membership/timing.ts';
 
 const secret = 'a-secret-of-sixteen-bytes-or-more';
 const env = { BAREMETAL_LB_MEMBERLIST_SECRET: secret };
@@ -23,6 +24,7 @@ describe('speakerSettings', () => {
     assert.deepEqual(s.failureDetector, { bind: { address: '0.0.0.0', port: 7946 }, secret });
     assert.equal(s.refreshIntervalMs, undefined);
     assert.equal(s.lbClass, undefined);
+    assert.equal(s.timing, defaultTiming);
   });
 
   test('every flag', () => {
@@ -38,12 +40,15 @@ describe('speakerSettings', () => {
       'example.com/lb',
       '--refresh-interval',
       '2.5',
+      '--timing',
+      'fast',
     ]);
     assert.deepEqual(s.interfaces, ['eth0', 'eth1']);
     assert.deepEqual(s.excludeInterfaces, ['ens*']);
     assert.deepEqual(s.failureDetector?.bind, { address: '192.0.2.12', port: 7000 });
     assert.equal(s.lbClass, 'example.com/lb');
     assert.equal(s.refreshIntervalMs, 2500);
+    assert.equal(s.timing, fastTiming);
   });
 
   test('NODE_NAME stands in for --node-name; no secret needed without the failure detector', () => {
@@ -57,6 +62,11 @@ describe('speakerSettings', () => {
     { argv: ['--node-name', 'n', '--refresh-interval', '0'], env, message: /--refresh-interval "0"/ },
     { argv: ['--node-name', 'n', '--bind', 'nowhere'], env, message: /--bind: address "nowhere"/ },
     { argv: ['--node-name', 'n'], env: {}, message: /BAREMETAL_LB_MEMBERLIST_SECRET must hold/ },
+    {
+      argv: ['--node-name', 'n', '--timing', 'quick'],
+      env,
+      message: /--timing "quick": say default or fast/,
+    },
     {
       argv: ['--node-name', 'n'],
       env: { BAREMETAL_LB_MEMBERLIST_SECRET: 'short' },
