@@ -1,5 +1,5 @@
 // Which implementation announces the lab's Services (`lab up --lb`): baremetal-lb, or the real
-// MetalLB or kube-vip beside it for comparison. Only one announces at a time. Each gives the lab a
+// MetalLB, kube-vip or keepalived beside it for comparison. Only one announces at a time. Each gives the lab a
 // controller process and one announcing process per node, all named alike ("controller",
 // "speaker-NODE") so that `lab status`, restarts and the benchmarks treat the three the same.
 import { join } from 'node:path';
@@ -7,26 +7,53 @@ import { systemNamespace } from './cluster-objects.ts';
 import type { PeerProgram } from './kube/binaries.ts';
 import type { LabPaths } from './lab-state.ts';
 import type { LabHost } from './network/topology.ts';
+import { type KeepalivedProfile, keepalivedProcesses } from './peers/keepalived.ts';
 import { kubeVipProcesses } from './peers/kube-vip.ts';
-import { metallbProcesses } from './peers/metallb.ts';
+import { metallbController, metallbSpeakers } from './peers/metallb.ts';
 import type { ProcessSpec } from './processes.ts';
 import { freeLoopbackPort } from './wait.ts';
 
-export type LoadBalancerName = 'baremetal-lb' | 'metallb' | 'kube-vip';
-export const loadBalancers: readonly LoadBalancerName[] = ['baremetal-lb', 'metallb', 'kube-vip'];
+export type LoadBalancerName =
+  | 'baremetal-lb'
+  | 'baremetal-lb-fast'
+  | 'metallb'
+  | 'kube-vip'
+  | KeepalivedProfile;
+export const loadBalancers: readonly LoadBalancerName[] = [
+  'baremetal-lb',
+  'baremetal-lb-fast',
+  'metallb',
+  'kube-vip',
+  'keepalived',
+  'keepalived-tuned',
+];
 
 export function parseLoadBalancer(text: string): LoadBalancerName {
   if ((loadBalancers as readonly string[]).includes(text)) return text as LoadBalancerName;
   throw new Error(`--lb ${text}: expected one of ${loadBalancers.join(', ')}`);
 }
 
-const memberlistPort = 7946;
+const isKeepalived = (lb: LoadBalancerName): lb is KeepalivedProfile => lb.startsWith('keepalived');
 
-export interface AnnouncerProcesses {
-  readonly controller: ProcessSpec;
-  /** Node name → its announcing process. */
-  readonly speakers: ReadonlyMap<string, ProcessSpec>;
-}
+/** baremetal-lb itself: with its default timing, or "baremetal-lb-fast", its speakers on `--timing fast`. */
+export const isOurs = (lb: LoadBalancerName): boolean => lb.startsWith('baremetal-lb');
+
+/** Whether the lab's controller is baremetal-lb's (MetalLB brings its own; the others assign nothing). */
+export const controllerIsOurs = (lb: LoadBalancerName): boolean => lb !== 'metallb';
+
+/** Whether the announcers must be told the VIP in advance: keepalived knows nothing of Kubernetes. */
+export const needsVipBeforeStart = isKeepalived;
+
+/**
+ * Whether the announcer puts the VIP on the node's interface (so the kernel answers ARP for it and a
+ * SIGKILLed announcer leaves it there) rather than answering from user space.
+ */
+export const addsVipToInterface = (lb: LoadBalancerName): boolean => lb === 'kube-vip' || isKeepalived(lb);
+
+/** Whether the implementation reads the speaker Pods (and so the lab must make them). */
+export const readsSpeakerPods = (lb: LoadBalancerName): boolean => isOurs(lb) || lb === 'metallb';
+
+const memberlistPort = 7946;
 
 interface Context {
   readonly lb: LoadBalancerName;
@@ -37,6 +64,8 @@ interface Context {
   readonly memberlistSecret: string;
   /** Built on demand, for MetalLB and kube-vip. */
   readonly peers?: Readonly<Record<PeerProgram, string>>;
+  /** The ingress Service's IPv4 address, for the implementations that must be told it (keepalived). */
+  readonly vip?: string;
 }
 
 /** baremetal-lb's controller, which also assigns for kube-vip (kube-vip assigns nothing itself). */
@@ -56,7 +85,7 @@ function ownController({ repoRoot, paths }: Context): ProcessSpec {
   };
 }
 
-function ownSpeakers({ repoRoot, paths, nodes }: Context): Map<string, ProcessSpec> {
+function ownSpeakers({ lb, repoRoot, paths, nodes }: Context): Map<string, ProcessSpec> {
   return new Map(
     nodes.map((n) => [
       n.name,
@@ -76,6 +105,7 @@ function ownSpeakers({ repoRoot, paths, nodes }: Context): Map<string, ProcessSp
           `${n.ipv4}:${memberlistPort}`,
           '--metrics-addr',
           '127.0.0.1:7472',
+          ...(lb === 'baremetal-lb-fast' ? ['--timing', 'fast'] : []),
         ],
         secretFiles: { BAREMETAL_LB_MEMBERLIST_SECRET: paths.memberlistSecret },
       },
@@ -88,22 +118,24 @@ function peerPrograms(context: Context): Readonly<Record<PeerProgram, string>> {
   return context.peers;
 }
 
-export async function announcerProcesses(context: Context): Promise<AnnouncerProcesses> {
-  switch (context.lb) {
-    case 'baremetal-lb':
-      return { controller: ownController(context), speakers: ownSpeakers(context) };
-    case 'kube-vip':
-      return {
-        controller: ownController(context),
-        speakers: kubeVipProcesses({ ...context, program: peerPrograms(context)['kube-vip'] }),
-      };
-    case 'metallb': {
-      const programs = peerPrograms(context);
-      return metallbProcesses({
-        ...context,
-        programs: { speaker: programs['metallb-speaker'], controller: programs['metallb-controller'] },
-        controllerPort: await freeLoopbackPort(),
-      });
-    }
-  }
+/** The process that assigns addresses: MetalLB's own, else baremetal-lb's. */
+export async function controllerProcess(context: Context): Promise<ProcessSpec> {
+  if (context.lb !== 'metallb') return ownController(context);
+  return metallbController({
+    ...context,
+    program: peerPrograms(context)['metallb-controller'],
+    port: await freeLoopbackPort(),
+  });
+}
+
+/** Node name → the process announcing on that node. */
+export async function announcerProcesses(context: Context): Promise<Map<string, ProcessSpec>> {
+  const { lb } = context;
+  if (isOurs(lb)) return ownSpeakers(context);
+  if (lb === 'kube-vip') return kubeVipProcesses({ ...context, program: peerPrograms(context)['kube-vip'] });
+  if (lb === 'metallb')
+    return metallbSpeakers({ ...context, program: peerPrograms(context)['metallb-speaker'] });
+  if (!isKeepalived(lb)) throw new Error(`--lb ${lb}: no announcer for it`);
+  if (!context.vip) throw new Error(`--lb ${lb} needs the ingress Service's IPv4 address before it starts`);
+  return keepalivedProcesses({ ...context, profile: lb, vip: context.vip });
 }

@@ -71,7 +71,7 @@ export interface LabState {
   /** How the product was installed (added later: may be absent, meaning kustomize). */
   install?: 'kustomize' | 'helm';
   /** Which implementation announces (added later: may be absent, meaning baremetal-lb). */
-  lb?: 'baremetal-lb' | 'metallb' | 'kube-vip';
+  lb?: 'baremetal-lb' | 'baremetal-lb-fast' | 'metallb' | 'kube-vip' | 'keepalived' | 'keepalived-tuned';
   client: LabHostState;
   nodes: LabNodeState[];
   ingress: { namespace: string; service: string; ipv4: string | null; ipv6: string | null };

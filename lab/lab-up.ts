@@ -5,7 +5,14 @@
 // admin. Returns once the ingress Service has its IP.
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { announcerProcesses, type LoadBalancerName } from './announcers.ts';
+import {
+  announcerProcesses,
+  controllerProcess,
+  isOurs,
+  type LoadBalancerName,
+  needsVipBeforeStart,
+  readsSpeakerPods,
+} from './announcers.ts';
 import {
   endpointSliceObject,
   type HostPod,
@@ -25,6 +32,7 @@ import { assertLabOrEmpty, labDown } from './lab-down.ts';
 import { type LabPaths, type LabProcess, type LabState, readState, writeState } from './lab-state.ts';
 import { createSegment } from './network/segment.ts';
 import { type LabHost, type LabTopology, planTopology } from './network/topology.ts';
+import { installedKeepalivedVersion } from './peers/keepalived.ts';
 import { installKubeVip, kubeVipAccount, kubeVipNamespace } from './peers/kube-vip.ts';
 import { installMetallb, metallbNamespace, metallbPoolManifest, metallbSpeakerPod } from './peers/metallb.ts';
 import { isSameProcess, type ProcessSpec, startDetached } from './processes.ts';
@@ -85,12 +93,13 @@ export async function labUp(options: LabOptions): Promise<LabState> {
   const lb = options.lb ?? 'baremetal-lb';
   const log = options.log ?? (() => undefined);
   await preflight();
-  if (lb !== 'baremetal-lb' && (kube !== 'real' || install !== 'kustomize')) {
+  if (!isOurs(lb) && (kube !== 'real' || install !== 'kustomize')) {
     throw new Error(
       `--lb ${lb} needs --kube real and the default --install: it runs the real ${lb} against the real control plane`,
     );
   }
-  const peers = lb === 'baremetal-lb' ? undefined : await ensurePeerBinaries({ log });
+  if (needsVipBeforeStart(lb)) log(`keepalived ${await installedKeepalivedVersion()}`);
+  const peers = lb === 'metallb' || lb === 'kube-vip' ? await ensurePeerBinaries({ log }) : undefined;
   await assertLabOrEmpty(paths);
   const existing = await readState(paths).catch(() => undefined);
   if (existing?.processes.some(isSameProcess)) {
@@ -201,21 +210,25 @@ export async function labUp(options: LabOptions): Promise<LabState> {
     });
 
     log(
-      `starting ${lb === 'baremetal-lb' ? 'the controller and the speakers' : `${lb}: its controller and one announcer per node`}`,
+      `starting ${isOurs(lb) ? 'the controller and the speakers' : `${lb}: its controller and one announcer per node`}`,
     );
     const memberlistSecret = speakerSecret();
     await writeFile(paths.memberlistSecret, memberlistSecret, { mode: 0o600 });
-    const announcers = await announcerProcesses({
+    const context = {
       lb,
       repoRoot,
       paths,
       nodes: topology.nodes,
       memberlistSecret,
       ...(peers ? { peers } : {}),
-    });
-    start(announcers.controller);
+    };
+    start(await controllerProcess(context));
     const speakerPids = new Map<string, number>();
-    for (const [nodeName, spec] of announcers.speakers) speakerPids.set(nodeName, start(spec).pid);
+    const startAnnouncers = async (vip?: string) => {
+      const announcers = await announcerProcesses({ ...context, ...(vip ? { vip } : {}) });
+      for (const [nodeName, spec] of announcers) speakerPids.set(nodeName, start(spec).pid);
+    };
+    if (!needsVipBeforeStart(lb)) await startAnnouncers();
 
     // One IP per family the Service asks for: a dual-stack Service may get its second IP a moment later.
     const ips = await waitFor(
@@ -234,6 +247,7 @@ export async function labUp(options: LabOptions): Promise<LabState> {
       },
       watch,
     );
+    if (needsVipBeforeStart(lb)) await startAnnouncers(ips.find((ip) => !ip.includes(':')));
     const state: LabState = {
       prefix: topology.prefix,
       kubeconfig: paths.kubeconfig,
@@ -321,23 +335,25 @@ async function applyIdentities(
   }
 }
 
-/** The ServiceAccount each component runs as: the announcing implementation's own. */
+/**
+ * The ServiceAccount each component runs as: the announcing implementation's own. keepalived uses
+ * none; the speaker kubeconfig it is given is ours, unused.
+ */
 function componentIdentities(lb: LoadBalancerName) {
   const own = (account: string) => ({ namespace: systemNamespace, account });
-  switch (lb) {
-    case 'baremetal-lb':
-      return { controller: own('controller'), speaker: own('speaker') };
-    case 'kube-vip':
-      return {
-        controller: own('controller'),
-        speaker: { namespace: kubeVipNamespace, account: kubeVipAccount },
-      };
-    case 'metallb':
-      return {
-        controller: { namespace: metallbNamespace, account: 'controller' },
-        speaker: { namespace: metallbNamespace, account: 'speaker' },
-      };
+  if (lb === 'metallb') {
+    return {
+      controller: { namespace: metallbNamespace, account: 'controller' },
+      speaker: { namespace: metallbNamespace, account: 'speaker' },
+    };
   }
+  if (lb === 'kube-vip') {
+    return {
+      controller: own('controller'),
+      speaker: { namespace: kubeVipNamespace, account: kubeVipAccount },
+    };
+  }
+  return { controller: own('controller'), speaker: own('speaker') };
 }
 
 /** The Nodes and speaker Pods; their namespace comes from manifests/namespace.yaml (applyIdentities). */
@@ -379,8 +395,8 @@ async function registerCluster(
   }
   // The chart's DaemonSet made the speaker Pods; a second set of the lab's own would be adopted by it.
   if (install === 'helm') return runDaemonSetSpeakers(kubectl, topology.nodes);
-  // kube-vip reads no Pod of its own; MetalLB's speakers find each other from their Pods' IPs.
-  if (lb === 'kube-vip') return;
+  // kube-vip and keepalived read no Pod; MetalLB's speakers find each other from their Pods' IPs.
+  if (!readsSpeakerPods(lb)) return;
   const podOf = lb === 'metallb' ? metallbSpeakerPod : speakerPod;
   await runPods(
     kubectl,

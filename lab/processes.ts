@@ -2,7 +2,7 @@
 // logs to a file, and is found again by PID from the state file, together with its start time: a
 // PID the kernel has since given to another process is never signalled.
 import { spawn } from 'node:child_process';
-import { openSync, readFileSync } from 'node:fs';
+import { openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabProcess } from './lab-state.ts';
 
@@ -63,6 +63,29 @@ function statOf(pid: number): { state: string; startTicks: number } | undefined 
  * Whether the process runs. A zombie does not: it has exited, and only its exit status waits for a
  * parent that may never collect it (an init that does not reap would keep it forever).
  */
+/**
+ * The process and all its descendants, parents first, from /proc's parent links. A program that
+ * puts its workers in their own session (keepalived's VRRP child) is not reached by a signal to the
+ * process group; this is.
+ */
+export function processTree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(parent, [...(children.get(parent) ?? []), pid]);
+    } catch {
+      // It exited while we looked.
+    }
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) tree.push(...(children.get(tree[i]!) ?? []));
+  return tree;
+}
+
 export function isAlive(pid: number): boolean {
   const stat = statOf(pid);
   return stat !== undefined && stat.state !== 'Z';

@@ -75,45 +75,52 @@ async function writeMemberlistKey(paths: LabPaths, secret: string): Promise<stri
   return dir;
 }
 
-export interface MetallbPrograms {
-  readonly speaker: string;
-  readonly controller: string;
-}
-
-/** The controller (root namespace, metrics on `controllerPort`) and a speaker per node. */
-export async function metallbProcesses(options: {
-  readonly programs: MetallbPrograms;
+/** MetalLB's controller, in the root namespace with its metrics on `port` (it listens on every address). */
+export function metallbController(options: {
+  readonly program: string;
   readonly paths: LabPaths;
-  readonly nodes: readonly LabHost[];
-  readonly controllerPort: number;
-  readonly memberlistSecret: string;
-}): Promise<{ controller: ProcessSpec; speakers: Map<string, ProcessSpec> }> {
-  const { programs, paths } = options;
-  const keyDir = await writeMemberlistKey(paths, options.memberlistSecret);
-  const common = ['--namespace', metallbNamespace, '--log-level', 'info'];
-  const controller: ProcessSpec = {
+  readonly port: number;
+}): ProcessSpec {
+  return {
     name: 'controller',
-    command: programs.controller,
+    command: options.program,
     args: [
       '--kubeconfig',
-      paths.controllerKubeconfig,
-      ...common,
+      options.paths.controllerKubeconfig,
+      '--namespace',
+      metallbNamespace,
+      '--log-level',
+      'info',
       '--port',
-      String(options.controllerPort),
+      String(options.port),
       '--webhook-mode=disabled',
       '--disable-cert-rotation',
     ],
   };
+}
+
+/** A speaker per node, its metrics on 127.0.0.1 of the node's namespace, memberlist on the node's IPv4. */
+export async function metallbSpeakers(options: {
+  readonly program: string;
+  readonly paths: LabPaths;
+  readonly nodes: readonly LabHost[];
+  readonly memberlistSecret: string;
+}): Promise<Map<string, ProcessSpec>> {
+  const { paths } = options;
+  const keyDir = await writeMemberlistKey(paths, options.memberlistSecret);
   const speakers = new Map<string, ProcessSpec>();
   for (const n of options.nodes) {
     speakers.set(n.name, {
       name: `speaker-${n.name}`,
       netns: n.netns,
-      command: programs.speaker,
+      command: options.program,
       args: [
         '--kubeconfig',
         paths.speakerKubeconfig,
-        ...common,
+        '--namespace',
+        metallbNamespace,
+        '--log-level',
+        'info',
         '--node-name',
         n.name,
         '--pod-name',
@@ -135,5 +142,5 @@ export async function metallbProcesses(options: {
       ],
     });
   }
-  return { controller, speakers };
+  return speakers;
 }

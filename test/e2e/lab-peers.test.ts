@@ -1,13 +1,15 @@
-// The real MetalLB and the real kube-vip in the lab (`lab up --kube real --lb metallb|kube-vip`), as
-// the peers benchmark runs them: each gives the ingress Service its address (MetalLB from its own
-// IPAddressPool, kube-vip from our controller), exactly one node answers arping for it, the client's
-// HTTP reaches that node, and after a crash of that node (its announcer SIGKILLed, its cable pulled)
-// another node answers. Only on the real backend: the peers run against the real control plane.
+// The real MetalLB, kube-vip and keepalived in the lab (`lab up --kube real --lb …`), as the peers
+// benchmark runs them: the ingress Service gets its address (MetalLB from its own IPAddressPool, the
+// others from our controller), exactly one node answers arping for it, the client's HTTP reaches
+// that node, and after a crash of that node (its announcer's process tree SIGKILLed, its cable
+// pulled) another node answers. Only on the real backend: the peers run against the real control
+// plane.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { LoadBalancerName } from '../../lab/announcers.ts';
 import { unplug } from '../../lab/network/segment.ts';
 import type { LabHost } from '../../lab/network/topology.ts';
+import { processTree } from '../../lab/processes.ts';
 import { backend } from '../kube-cluster.ts';
 import { type E2ELab, startLab, waitUntil } from './lab-harness.ts';
 
@@ -52,7 +54,8 @@ function peerSuite(lb: LoadBalancerName, tag: string) {
     test('after a crash of the announcing node another node answers arping and HTTP', async () => {
       const pid = lab.state.nodes.find((n) => n.name === announcer.name)?.speakerPid;
       assert.ok(pid, `the state file records ${announcer.name}'s announcer PID`);
-      process.kill(pid, 'SIGKILL');
+      // The whole tree: keepalived's VRRP work runs in a child process.
+      for (const p of processTree(pid)) process.kill(p, 'SIGKILL');
       await unplug(lab.topology, announcer);
       const next = await soleAnnouncer(lab, vip, failoverTimeoutMs);
       assert.notEqual(next.name, announcer.name);
@@ -67,3 +70,4 @@ function peerSuite(lb: LoadBalancerName, tag: string) {
 
 peerSuite('metallb', 'pm');
 peerSuite('kube-vip', 'pk');
+peerSuite('keepalived-tuned', 'pv');

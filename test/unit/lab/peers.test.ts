@@ -3,6 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseLoadBalancer } from '../../../lab/announcers.ts';
+import { planTopology } from '../../../lab/network/topology.ts';
+import { keepalivedConfig, keepalivedPriority } from '../../../lab/peers/keepalived.ts';
 import { metallbInstallObjects } from '../../../lab/peers/metallb.ts';
 
 const manifest = `
@@ -58,10 +60,34 @@ test("MetalLB's install objects: its Pods, webhook and conversion webhook are le
   assert.deepEqual(objects[2]?.spec, { group: 'metallb.io' });
 });
 
-test('--lb takes the three implementations and names them when refusing another', () => {
-  for (const name of ['baremetal-lb', 'metallb', 'kube-vip']) assert.equal(parseLoadBalancer(name), name);
+test('--lb takes every implementation and names them all when refusing another', () => {
+  const names = [
+    'baremetal-lb',
+    'baremetal-lb-fast',
+    'metallb',
+    'kube-vip',
+    'keepalived',
+    'keepalived-tuned',
+  ];
+  for (const name of names) assert.equal(parseLoadBalancer(name), name);
   assert.throws(
     () => parseLoadBalancer('cilium'),
-    /--lb cilium: expected one of baremetal-lb, metallb, kube-vip/,
+    new RegExp(`--lb cilium: expected one of ${names.join(', ')}$`),
   );
+});
+
+test('keepalived: distinct priorities, node-1 highest, and the profile in the config', () => {
+  assert.deepEqual(
+    [0, 1, 2].map((i) => keepalivedPriority(i, 3)),
+    [120, 110, 100],
+  );
+  const node = planTopology('x', 3).nodes[1]!;
+  const tuned = keepalivedConfig({ profile: 'keepalived-tuned', node, priority: 110, vip: '192.0.2.240' });
+  assert.match(tuned, /vrrp_version 3/);
+  assert.match(tuned, /advert_int 0\.1\n/);
+  assert.match(tuned, /priority 110\n/);
+  assert.match(tuned, /192\.0\.2\.240\/32 dev eth0/);
+  const defaults = keepalivedConfig({ profile: 'keepalived', node, priority: 110, vip: '192.0.2.240' });
+  assert.match(defaults, /vrrp_version 2/);
+  assert.match(defaults, /advert_int 1\n/);
 });
