@@ -5,10 +5,12 @@
 // arp_zero_loss_ratio; series: the latency distributions of both. Latency = kernel receive timestamp of
 // the answer at the client − the request's send time. --quick: fewer samples and rate steps.
 import { startAnnouncer } from './lib/announcer-process.ts';
+import { ensureArpFlood, floodRates, floodSearch } from './lib/arp-flood.ts';
 import type { Figure, Series } from './lib/figures.ts';
 import { benchArgs, report, round } from './lib/figures.ts';
 import type { ClientPlan, ClientResult, LatencyFigures, RateStep } from './lib/l2-client.ts';
 import { createNetnsPair, inNetns, planNetnsPair, removeNetnsPair } from './lib/netns-pair.ts';
+import { clientLimited, zeroLossRate } from './lib/rate-steps.ts';
 
 const args = benchArgs();
 const pair = planNetnsPair(`blb-b${process.pid}`);
@@ -25,25 +27,9 @@ const plan: ClientPlan = {
   ours: vip,
   samples: args.quick ? 1000 : 5000,
   gapMs: 1,
-  rates: args.quick
-    ? [50_000, 100_000, 200_000, 300_000]
-    : [25_000, 50_000, 100_000, 150_000, 200_000, 250_000, 300_000, 400_000],
-  rateWindowMs: args.quick ? 200 : 300,
 };
-
-/** The highest rate in an increasing series that got every request answered. */
-function zeroLossRate(steps: readonly RateStep[]): number {
-  let best = 0;
-  for (const step of steps)
-    if (step.sent > 0 && step.replies === step.sent) best = Math.max(best, step.achievedRate);
-  return best;
-}
-
-/** True when the generator, not the responder, set the ceiling: no loss even at the fastest it could send. */
-function clientLimited(steps: readonly RateStep[]): boolean {
-  const last = steps.at(-1);
-  return last !== undefined && last.replies === last.sent && last.achievedRate < 0.95 * last.rate;
-}
+/** The native generator's rate steps (bench/native/arp-flood.c), each this long. */
+const flood = { rates: floodRates(args.quick), windowMs: args.quick ? 200 : 300 };
 
 function latencyRatio(
   proto: 'ARP reply' | 'NDP advertisement',
@@ -68,11 +54,13 @@ function latencyRatio(
   };
 }
 
-function figures(result: ClientResult): Record<string, Figure> {
-  const kernelRps = zeroLossRate(result.rates.kernel);
-  const oursRps = zeroLossRate(result.rates.ours);
-  const limited = { kernel: clientLimited(result.rates.kernel), ours: clientLimited(result.rates.ours) };
-  const steps = `rate steps ${plan.rates.join(', ')} rps, ${plan.rateWindowMs} ms each, stopping at the first loss`;
+type Rates = { kernel: RateStep[]; ours: RateStep[] };
+
+function figures(result: ClientResult, rates: Rates): Record<string, Figure> {
+  const kernelRps = zeroLossRate(rates.kernel);
+  const oursRps = zeroLossRate(rates.ours);
+  const limited = { kernel: clientLimited(rates.kernel), ours: clientLimited(rates.ours) };
+  const steps = `native generator (bench/native/arp-flood.c), rate steps ${flood.rates.join(', ')} rps, ${flood.windowMs} ms each, stopping at the first loss`;
   const limitNote = (who: string, yes: boolean) =>
     yes ? [`${who} never lost a request: the generator set its ceiling, the real one is higher`] : [];
   return {
@@ -84,7 +72,7 @@ function figures(result: ClientResult): Record<string, Figure> {
       value: oursRps,
       unit: 'rps',
       reference: `highest achieved ARP request rate to the VIP with every request answered; ${steps}`,
-      samples: result.rates.ours.length,
+      samples: rates.ours.length,
       target: `≥ ${targetRps.toLocaleString('en-US')} rps`,
       met: oursRps >= targetRps,
       ...(limited.ours ? { note: limitNote('baremetal-lb', true)[0] } : {}),
@@ -93,7 +81,7 @@ function figures(result: ClientResult): Record<string, Figure> {
       value: kernelRps ? round(oursRps / kernelRps, 2) : Number.NaN,
       unit: 'ratio',
       reference: `kernel zero-loss ARP rate for the node's own address, same run: ${kernelRps} rps; ${steps}`,
-      samples: result.rates.kernel.length,
+      samples: rates.kernel.length,
       ...(limited.kernel || limited.ours
         ? {
             note: [
@@ -129,6 +117,22 @@ async function main(): Promise<void> {
     const result = JSON.parse(
       await inNetns(pair.client.netns, process.execPath, client, JSON.stringify(plan)),
     ) as ClientResult;
+    const generator = await ensureArpFlood();
+    const from = {
+      netns: pair.client.netns,
+      ifname: pair.ifname,
+      mac: pair.client.mac,
+      ipv4: pair.client.ipv4,
+    };
+    const rates: Rates = {
+      kernel: await floodSearch(
+        generator,
+        { ...from, targetIpv4: pair.node.ipv4 },
+        flood.rates,
+        flood.windowMs,
+      ),
+      ours: await floodSearch(generator, { ...from, targetIpv4: vip.ipv4 }, flood.rates, flood.windowMs),
+    };
     const stats = JSON.parse(await announcer.command('stats'));
     const withoutSamples = (m: { kernel: LatencyFigures; ours: LatencyFigures }) => ({
       kernel: { ...m.kernel, samples: undefined },
@@ -137,7 +141,7 @@ async function main(): Promise<void> {
     report(args, {
       bench: 'arp-latency',
       quick: args.quick,
-      figures: figures(result),
+      figures: figures(result, rates),
       series: {
         arp_latency: distribution(
           'ARP request → reply latency at the client, kernel vs baremetal-lb',
@@ -152,7 +156,7 @@ async function main(): Promise<void> {
         samplesPerTarget: plan.samples,
         arp: withoutSamples(result.arp),
         ndp: withoutSamples(result.ndp),
-        rates: result.rates,
+        rates,
         responderStats: stats,
       },
     });

@@ -11,7 +11,7 @@
 //   node_modules/.bin/node bench/controller-e2e.ts [--quick] [--kube real] [--json FILE] [services]
 // Full: 10 000 Services; --quick: 1 500.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,82 +33,26 @@ import {
 } from '../lab/cluster-objects.ts';
 import type { LabHost } from '../lab/network/topology.ts';
 import { startBenchApi } from './lib/bench-api.ts';
+import {
+  concurrency,
+  inParallel,
+  serviceBody,
+  settle,
+  spawnCli,
+  stop,
+  waitForLine,
+} from './lib/controller-process.ts';
 import { benchArgs, report, round } from './lib/figures.ts';
 import { createNetnsPair, planNetnsPair, removeNetnsPair } from './lib/netns-pair.ts';
 import { cpuSeconds, rssMb } from './lib/process-usage.ts';
 
 const repo = path.resolve(import.meta.dirname, '..');
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-const cli = path.join(repo, 'bin/baremetal-lb');
 const args = benchArgs();
 const serviceCount = Math.min(20_000, Number(args.rest[0] ?? (args.quick ? 1500 : 10_000)));
 const unservedClass = 'bench.example/unserved';
-const concurrency = 16;
 const deadlineMs = 300_000;
 const namespace = 'baremetal-lb-system';
-
-function spawnCli(args: string[], onLine: (line: string) => void, command: string[] = [cli]): ChildProcess {
-  const child = spawn(command[0]!, [...command.slice(1), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let buffer = '';
-  child.stdout!.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString();
-    const lines = buffer.split('\n');
-    buffer = lines.pop()!;
-    lines.forEach(onLine);
-  });
-  return child;
-}
-
-/** SIGTERM, then SIGKILL if the process has not exited after `graceMs`. */
-function stop(child: ChildProcess, graceMs = 5000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(kill);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-/**
- * Waits until the process uses under 10 % of a CPU over a second (its writes done), at most
- * `timeoutMs`; returns the seconds waited and whether it settled.
- */
-async function settle(pid: number | undefined, timeoutMs: number): Promise<{ s: number; settled: boolean }> {
-  const start = performance.now();
-  let last = cpuSeconds(pid);
-  while (performance.now() - start < timeoutMs) {
-    await new Promise((r) => setTimeout(r, 1000));
-    const now = cpuSeconds(pid);
-    if (now - last < 0.1) return { s: (performance.now() - start) / 1000, settled: true };
-    last = now;
-  }
-  return { s: timeoutMs / 1000, settled: false };
-}
-
-function waitForLine(lines: string[], pattern: RegExp, timeoutMs: number): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const poll = () => {
-      const found = lines.find((l) => pattern.test(l));
-      if (found) return resolve(found);
-      if (Date.now() > deadline) return reject(new Error(`no ${pattern} within ${timeoutMs} ms`));
-      setTimeout(poll, 20);
-    };
-    poll();
-  });
-}
-
-async function inParallel(count: number, work: (i: number) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) await work(next++);
-    }),
-  );
-}
 
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'controller-bench-'));
 const api = await startBenchApi(args.kube, dir);
@@ -128,17 +72,6 @@ try {
 
   // Raw write rate: the same Service creates the measured phase makes, but of a class no controller
   // serves, before any controller runs; removed again so both phases start from the same store size.
-  const serviceBody = (name: string, loadBalancerClass?: string) => ({
-    metadata: { name },
-    spec: {
-      type: 'LoadBalancer',
-      allocateLoadBalancerNodePorts: false,
-      ipFamilies: ['IPv6'],
-      ipFamilyPolicy: 'SingleStack',
-      ports: [{ port: 80 }],
-      ...(loadBalancerClass ? { loadBalancerClass } : {}),
-    },
-  });
   const rawStart = performance.now();
   await inParallel(serviceCount, (i) =>
     core.createNamespacedService({ namespace: 'default', body: serviceBody(`raw-${i}`, unservedClass) }),

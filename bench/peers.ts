@@ -7,26 +7,34 @@
 // (crash), or SIGTERM (graceful); the time to the first answer from another node.
 // Run: node_modules/.bin/node bench/peers.ts [--quick] [--json FILE] [--trials N]
 
-import { type LoadBalancerName, loadBalancers } from '../lab/announcers.ts';
+import { dirname } from 'node:path';
+import { type LoadBalancerName, loadBalancers, needsVipBeforeStart } from '../lab/announcers.ts';
 import { kubeVipVersion, metallbVersion } from '../lab/kube/binaries.ts';
+import { kubectlFor } from '../lab/kubectl.ts';
+import { ingress } from '../lab/lab-up.ts';
+import { installedKeepalivedVersion } from '../lab/peers/keepalived.ts';
+import { isAlive } from '../lab/processes.ts';
 import { electionOrder } from '../speaker/election/elect-leader.ts';
+import { type RequestCount, requestsPerService } from './lib/api-requests.ts';
 import { type FailoverLab, startFailoverLab, wallMs } from './lib/failover-lab.ts';
-import { medianTrial, timeline } from './lib/failover-measure.ts';
-import { failoverDeadlineMs, type Kind, runTrial, type Trial } from './lib/failover-trial.ts';
-import type { Figure, Series } from './lib/figures.ts';
-import { benchArgs, percentile, report, round } from './lib/figures.ts';
+import { type Kind, runTrial, steadyLeader, type Trial } from './lib/failover-trial.ts';
+import { benchArgs, report, round } from './lib/figures.ts';
 import { idleFigures, measureIdle } from './lib/idle-usage.ts';
+import { measureVipAnswers, type VipAnswers, vipAnswerFigures, vipAnswers } from './lib/peer-arp.ts';
+import { apiRequestFigures, arpDistribution } from './lib/peer-extra-figures.ts';
+import { failoverResults } from './lib/peer-failover.ts';
 
 const nodeCount = 3;
 const kinds: readonly Kind[] = ['crash', 'graceful'];
-const peers = loadBalancers.filter((lb) => lb !== 'baremetal-lb');
+const keepalivedVersion = await installedKeepalivedVersion();
 const versions: Record<LoadBalancerName, string> = {
-  'baremetal-lb': 'this tree',
+  'baremetal-lb': 'baremetal-lb (this tree)',
+  'baremetal-lb-fast': 'baremetal-lb --timing fast',
   metallb: `MetalLB ${metallbVersion}`,
   'kube-vip': `kube-vip ${kubeVipVersion}`,
+  keepalived: `keepalived ${keepalivedVersion} (defaults: VRRPv2, advert_int 1)`,
+  'keepalived-tuned': `keepalived ${keepalivedVersion} (tuned: VRRPv3, advert_int 0.1)`,
 };
-/** The peers issue's targets for ours ÷ MetalLB (p99 of each kind). */
-const ratioTargets: Partial<Record<string, number>> = { crash_metallb: 0.25, graceful_metallb: 0.25 };
 
 const args = benchArgs();
 const trialsAt = args.rest.indexOf('--trials');
@@ -38,55 +46,11 @@ if (!Number.isInteger(trialsPerKind) || trialsPerKind < 1) {
 const idleWindowMs = args.quick ? 5000 : 20_000;
 const log = (line: string) => process.stderr.write(`peers: ${line}\n`);
 const ms = (s: number | undefined) => (s === undefined ? '-' : `${round(s * 1000, 1)} ms`);
-const key = (lb: LoadBalancerName) => lb.replace(/-/g, '_');
-
-/** Seconds to the first answer from another node; a trial that saw none counts at the deadline. */
-function secondsOf(trials: readonly Trial[]): number[] {
-  return trials.map((t) => t.failoverS ?? failoverDeadlineMs / 1000).sort((a, b) => a - b);
-}
-
-function implementationFigures(lb: LoadBalancerName, kind: Kind, trials: readonly Trial[]) {
-  const seconds = secondsOf(trials);
-  const missed = trials.filter((t) => t.failoverS === undefined).length;
-  const reference = `${versions[lb]}, ${kind} failover as the client sees it (see bench/failover-client.ts), ${nodeCount}-node lab on kube-apiserver`;
-  const note = missed
-    ? `${missed} trial(s) saw no other node within ${failoverDeadlineMs / 1000} s`
-    : undefined;
-  const figure = (q: number): Figure => ({
-    value: round(percentile(seconds, q)),
-    unit: 's',
-    reference,
-    samples: seconds.length,
-    ...(note ? { note } : {}),
-  });
-  return {
-    [`peers_failover_${kind}_p50_s_${key(lb)}`]: figure(0.5),
-    [`peers_failover_${kind}_p99_s_${key(lb)}`]: figure(0.99),
-  };
-}
-
-function ratioFigures(kind: Kind, byLb: ReadonlyMap<LoadBalancerName, readonly Trial[]>) {
-  const ours = secondsOf(byLb.get('baremetal-lb') ?? []);
-  const figures: Record<string, Figure> = {};
-  for (const peer of peers) {
-    const theirs = secondsOf(byLb.get(peer) ?? []);
-    for (const [name, q] of [
-      ['p50', 0.5],
-      ['p99', 0.99],
-    ] as const) {
-      const value = round(percentile(ours, q) / percentile(theirs, q), 3);
-      const target = name === 'p99' ? ratioTargets[`${kind}_${peer}`] : undefined;
-      figures[`peers_failover_${kind}_${name}_ratio_${key(peer)}`] = {
-        value,
-        unit: 'ratio',
-        reference: `baremetal-lb's ${kind} failover ${name} (${round(percentile(ours, q))} s) ÷ ${versions[peer]}'s (${round(percentile(theirs, q))} s), same run, trials interleaved`,
-        samples: Math.min(ours.length, theirs.length),
-        ...(target !== undefined ? { target: `≤ ${target}`, met: value <= target } : {}),
-      };
-    }
-  }
-  return figures;
-}
+/** New Services per lab for the API request count, and the length of each of its two windows. */
+const apiServices = 20;
+const apiWindowMs = args.quick ? 8000 : 15_000;
+/** keepalived's VRRP instance holds the IPv4 VIP only. */
+const servesIpv6 = (lb: LoadBalancerName) => !needsVipBeforeStart(lb);
 
 async function startLabs(): Promise<Map<LoadBalancerName, FailoverLab>> {
   const labs = new Map<LoadBalancerName, FailoverLab>();
@@ -102,62 +66,100 @@ async function startLabs(): Promise<Map<LoadBalancerName, FailoverLab>> {
   return labs;
 }
 
-async function main(): Promise<void> {
-  const began = wallMs();
-  const labs = await startLabs();
-  const trials = new Map<LoadBalancerName, Trial[]>(loadBalancers.map((lb) => [lb, []]));
-  const figures: Record<string, Figure> = {};
-  try {
-    log(`idle: every lab's controller and announcers over ${idleWindowMs / 1000} s`);
-    const idle = await measureIdle(new Map([...labs].map(([lb, lab]) => [lb, lab.state])), idleWindowMs);
-    Object.assign(figures, idleFigures(idle, versions, idleWindowMs / 1000));
-    for (let i = 1; i <= trialsPerKind; i++) {
-      for (const kind of kinds) {
-        for (const [lb, lab] of labs) {
-          const expected = electionOrder(
-            lab.vip,
-            lab.topology.nodes.map((n) => n.name),
-          )[0]!;
-          const t = await runTrial(lab, kind, expected).catch(async (error: Error) => {
-            throw new Error(`${lb} ${kind} trial ${i}: ${error.message}`);
-          });
-          trials.get(lb)!.push(t);
-          log(
-            `${lb} ${kind} ${i}/${trialsPerKind}: ${ms(t.failoverS)} from ${t.struck} to ${t.newNode ?? '-'}`,
-          );
-        }
-      }
-    }
-  } finally {
-    for (const lab of labs.values()) await lab.down();
+/** baremetal-lb's leader by its deterministic election; a peer's is read from the lab (steadyLeader). */
+const expectedLeader = (lab: FailoverLab) =>
+  electionOrder(
+    lab.vip,
+    lab.topology.nodes.map((n) => n.name),
+  )[0]!;
+
+async function answersPhase(labs: ReadonlyMap<LoadBalancerName, FailoverLab>) {
+  const answers = new Map<LoadBalancerName, VipAnswers>();
+  for (const [lb, lab] of labs) {
+    const leader = await steadyLeader(lab, expectedLeader(lab));
+    log(`${lb}: ARP and NDP answers for ${lab.vip} from ${leader}`);
+    answers.set(lb, vipAnswers(await measureVipAnswers(lab, leader, args.quick), servesIpv6(lb)));
   }
-  const series: Record<string, Series> = {};
-  for (const kind of kinds) {
-    const ofKind = new Map([...trials].map(([lb, ts]) => [lb, ts.filter((t) => t.kind === kind)] as const));
-    for (const [lb, ts] of ofKind) {
-      Object.assign(figures, implementationFigures(lb, kind, ts));
-      const median = medianTrial(ts);
-      if (median) {
-        series[`${kind}_timeline_${key(lb)}`] = timeline(
-          `${versions[lb]}: which node answered each client probe (${kind}); median trial, ${ms(median.failoverS)}`,
-          median.records,
-          median.struckAt,
-          median.marks,
+  return answers;
+}
+
+async function failoverPhase(labs: ReadonlyMap<LoadBalancerName, FailoverLab>) {
+  const trials = new Map<LoadBalancerName, Trial[]>([...labs.keys()].map((lb) => [lb, []]));
+  for (let i = 1; i <= trialsPerKind; i++) {
+    for (const kind of kinds) {
+      for (const [lb, lab] of labs) {
+        const t = await runTrial(lab, kind, expectedLeader(lab)).catch(async (error: Error) => {
+          throw new Error(`${lb} ${kind} trial ${i}: ${error.message}`);
+        });
+        trials.get(lb)!.push(t);
+        log(
+          `${lb} ${kind} ${i}/${trialsPerKind}: ${ms(t.failoverS)} from ${t.struck} to ${t.newNode ?? '-'}`,
         );
       }
     }
-    Object.assign(figures, ratioFigures(kind, ofKind));
   }
+  return trials;
+}
+
+/** keepalived announces no Service (its VIP is fixed in its config), so it has no per-Service cost. */
+async function apiRequestsPhase(labs: ReadonlyMap<LoadBalancerName, FailoverLab>) {
+  const counts = new Map<LoadBalancerName, RequestCount>();
+  for (const [lb, lab] of labs) {
+    if (needsVipBeforeStart(lb)) continue;
+    const kubectl = kubectlFor(lab.state.kubeconfig, dirname(lab.state.kubeconfig), lab.state.kubectl);
+    counts.set(lb, await requestsPerService(kubectl, ingress.namespace, apiServices, apiWindowMs));
+    log(`${lb}: ${round(counts.get(lb)!.perService, 1)} API requests per new Service`);
+  }
+  return counts;
+}
+
+/** For a failed run: every lab process that has exited, with the end of its log. */
+async function reportDeadProcesses(labs: ReadonlyMap<LoadBalancerName, FailoverLab>) {
+  for (const [lb, lab] of labs) {
+    for (const p of lab.state.processes) {
+      if (isAlive(p.pid)) continue;
+      const tail = (await lab.logText(p.name)).trimEnd().split('\n').slice(-10).join('\n');
+      log(`${lb}: ${p.name} (PID ${p.pid}) has exited; the end of its log:\n${tail}`);
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const began = wallMs();
+  const labs = await startLabs();
+  let idle: Awaited<ReturnType<typeof measureIdle>>;
+  let answers: Map<LoadBalancerName, VipAnswers>;
+  let trials: Map<LoadBalancerName, Trial[]>;
+  let requests: Map<LoadBalancerName, RequestCount>;
+  try {
+    log(`idle: every lab's controller and announcers over ${idleWindowMs / 1000} s`);
+    idle = await measureIdle(new Map([...labs].map(([lb, lab]) => [lb, lab.state])), idleWindowMs);
+    answers = await answersPhase(labs);
+    trials = await failoverPhase(labs);
+    requests = await apiRequestsPhase(labs);
+  } catch (error) {
+    await reportDeadProcesses(labs);
+    throw error;
+  } finally {
+    for (const lab of labs.values()) await lab.down();
+  }
+  const failover = failoverResults(trials, versions, nodeCount);
   report(args, {
     bench: 'peers',
     quick: args.quick,
-    figures,
-    series,
+    figures: {
+      ...idleFigures(idle, versions, idleWindowMs / 1000),
+      ...vipAnswerFigures(answers, versions),
+      ...failover.figures,
+      ...apiRequestFigures(requests, versions),
+    },
+    series: { ...failover.series, arp_latency: arpDistribution(answers, versions) },
     details: {
       nodes: nodeCount,
       trialsPerKind,
       versions,
       totalS: round((wallMs() - began) / 1000, 1),
+      apiRequests: Object.fromEntries(requests),
       trials: Object.fromEntries(
         [...trials].map(([lb, ts]) => [
           lb,

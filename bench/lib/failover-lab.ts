@@ -138,14 +138,24 @@ function spawnProbe(
   });
 }
 
+const labTags: Record<LoadBalancerName, string> = {
+  'baremetal-lb': 'b',
+  'baremetal-lb-fast': 'f',
+  metallb: 'm',
+  'kube-vip': 'v',
+  keepalived: 'k',
+  'keepalived-tuned': 't',
+};
+
 export async function startFailoverLab(
   nodeCount: number,
   log: (line: string) => void,
   kube: KubeBackend = 'embedded',
   lb: LoadBalancerName = 'baremetal-lb',
 ): Promise<FailoverLab> {
-  // One prefix per implementation: the peers benchmark keeps a lab of each up at once.
-  const prefix = `bf${lb[0]}${process.pid}`.slice(0, 16);
+  // One prefix per implementation: the peers benchmark keeps a lab of each up at once, and a lab up
+  // first removes whatever a lab of its own prefix left behind.
+  const prefix = `bf${labTags[lb]}${process.pid}`.slice(0, 16);
   const dir = await mkdtemp(join(tmpdir(), 'blb-bench-failover-'));
   const paths: LabPaths = labPaths(join(dir, 'lab'));
   const probes = new Set<ChildProcess>();

@@ -1,6 +1,8 @@
 // One failover trial on the bench's lab, from steady state to steady state: wait until the lab is
 // steady and the client's traffic reaches the leader, strike the leader, time the client's first
 // answer from another node, then put the leader back (cable in, speaker started again).
+import { addsVipToInterface, isOurs, needsVipBeforeStart } from '../../lab/announcers.ts';
+import { isAlive, processTree } from '../../lab/processes.ts';
 import { type FailoverLab, sleep, wallMs } from './failover-lab.ts';
 import {
   lastAnswersFrom,
@@ -81,13 +83,19 @@ export async function waitSteady(lab: FailoverLab, leader: string): Promise<void
   );
 }
 
-/** Whether each node's announcer answers /metrics and holds (MetalLB: announces; kube-vip: has) the VIP. */
+/**
+ * Whether each node's announcer is up (answers /metrics; keepalived, which serves none: runs) and
+ * holds the VIP (MetalLB: reports announcing it; the others: have it on the interface).
+ */
 async function pollPeer(lab: FailoverLab): Promise<PeerPoll> {
+  const onInterface = addsVipToInterface(lab.lb);
   const entries = await Promise.all(
     lab.topology.nodes.map(async (n) => {
+      if (needsVipBeforeStart(lab.lb)) {
+        return [n.name, { answers: isAlive(lab.speakerPid(n)), holds: await lab.holdsVip(n) }] as const;
+      }
       const text = await lab.speakerMetrics(n);
-      const holds =
-        lab.lb === 'kube-vip' ? await lab.holdsVip(n) : !!text && speakerView(text, lab.vip).announces;
+      const holds = onInterface ? await lab.holdsVip(n) : !!text && speakerView(text, lab.vip).announces;
       return [n.name, { answers: text !== undefined, holds }] as const;
     }),
   );
@@ -114,7 +122,7 @@ async function waitPeerSteady(lab: FailoverLab): Promise<string> {
  * every speaker alive `expected` leads; a peer's leader is whichever node holds the VIP.
  */
 export async function steadyLeader(lab: FailoverLab, expected: string): Promise<string> {
-  if (lab.lb !== 'baremetal-lb') return waitPeerSteady(lab);
+  if (!isOurs(lab.lb)) return waitPeerSteady(lab);
   await waitSteady(lab, expected);
   return expected;
 }
@@ -152,7 +160,10 @@ export async function runTrial(lab: FailoverLab, kind: Kind, expected: string): 
     steadyAt = wallMs();
     const signal = kind === 'crash' ? 'SIGKILL' : 'SIGTERM';
     struckAt = wallMs();
-    process.kill(lab.speakerPid(node), signal);
+    // A crash takes the whole process tree: keepalived's VRRP work runs in a child of the PID the lab
+    // records, in a session of its own.
+    const struck = kind === 'crash' ? processTree(lab.speakerPid(node)) : [lab.speakerPid(node)];
+    for (const pid of struck) process.kill(pid, signal);
     marks.push({ atMs: struckAt, label: `${signal} speaker-${leader}` });
     if (kind === 'crash') {
       await lab.unplug(node);
@@ -168,8 +179,9 @@ export async function runTrial(lab: FailoverLab, kind: Kind, expected: string): 
     // Putting the leader back overlaps the last probes without touching them: a speaker started
     // again takes well over a second (Node start-up, informer sync) before it can announce.
     restoring = (async () => {
-      // kube-vip killed with SIGKILL leaves the VIP on the interface; a crashed node reboots without it.
-      if (kind === 'crash' && lab.lb === 'kube-vip') await lab.dropVip(node);
+      // kube-vip or keepalived killed with SIGKILL leaves the VIP on the interface; a crashed node
+      // reboots without it.
+      if (kind === 'crash' && addsVipToInterface(lab.lb)) await lab.dropVip(node);
       if (kind === 'crash') await lab.plug(node);
       await lab.restartSpeaker(node);
     })();

@@ -1,7 +1,8 @@
 // Idle memory and CPU of each implementation's controller and announcers, measured over one window
 // in which every lab sits idle, so that all are sampled under the same machine load.
-import type { LoadBalancerName } from '../../lab/announcers.ts';
+import { controllerIsOurs, isOurs, type LoadBalancerName } from '../../lab/announcers.ts';
 import type { LabState } from '../../lab/lab-state.ts';
+import { isAlive } from '../../lab/processes.ts';
 import { sleep } from './failover-lab.ts';
 import type { Figure } from './figures.ts';
 import { round } from './figures.ts';
@@ -30,7 +31,9 @@ export async function measureIdle(
   const tracked = [...labs].flatMap(([lb, state]) =>
     state.processes.flatMap((p) => {
       const role = roleOf(p.name);
-      return role ? [{ lb, role, pid: p.pid, cpuAtStart: cpuSeconds(p.pid) }] : [];
+      if (!role) return [];
+      if (!isAlive(p.pid)) throw new Error(`${lb}'s ${p.name} (PID ${p.pid}) has exited; see its lab log`);
+      return [{ lb, role, pid: p.pid, cpuAtStart: cpuSeconds(p.pid) }];
     }),
   );
   await sleep(windowMs);
@@ -55,8 +58,8 @@ export async function measureIdle(
 }
 
 /**
- * Figures per implementation and ours ÷ each peer's. kube-vip runs baremetal-lb's controller (it
- * assigns nothing), so its controller figures would measure ours again and are left out.
+ * Figures per implementation and ours ÷ each peer's. Only MetalLB brings its own controller; the
+ * other labs run baremetal-lb's, whose figures are given once, under baremetal-lb.
  */
 export function idleFigures(
   usage: ReadonlyMap<LoadBalancerName, Record<Role, IdleUsage>>,
@@ -68,7 +71,7 @@ export function idleFigures(
   const ours = usage.get('baremetal-lb');
   for (const [lb, byRole] of usage) {
     for (const role of ['controller', 'speaker'] as const) {
-      if (lb === 'kube-vip' && role === 'controller') continue;
+      if (role === 'controller' && controllerIsOurs(lb) && lb !== 'baremetal-lb') continue;
       const u = byRole[role];
       const what = `${versions[lb]} ${role === 'speaker' ? 'announcer (mean per node)' : 'controller'}, idle with one Service, ${windowS} s window`;
       figures[`peers_idle_${role}_rss_mb_${key(lb)}`] = {
@@ -83,7 +86,7 @@ export function idleFigures(
         reference: what,
         samples: u.processes,
       };
-      if (!ours || lb === 'baremetal-lb') continue;
+      if (!ours || isOurs(lb)) continue;
       figures[`peers_idle_${role}_rss_ratio_${key(lb)}`] = {
         value: round(ours[role].rssMb / u.rssMb, 3),
         unit: 'ratio',

@@ -1,7 +1,6 @@
 // The benchmark's client, run inside the client namespace: sends ARP requests / neighbour solicitations
 // from its own AF_PACKET socket and takes kernel receive timestamps of the answers, so the figures don't
 // include this process's own wake-up. Prints one JSON object. Argument: JSON of ClientPlan.
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { type IP, parseIP } from '../../common/ip-address.ts';
 import { macToBytes } from '../../speaker/packet-io/interfaces.ts';
 import { openPacketSocket, type PacketSocket } from '../../speaker/packet-io/packet-socket.ts';
@@ -17,8 +16,6 @@ export interface ClientPlan {
   readonly ours: { readonly ipv4: string; readonly ipv6: string };
   readonly samples: number;
   readonly gapMs: number;
-  readonly rates: readonly number[];
-  readonly rateWindowMs: number;
 }
 
 export interface LatencyFigures {
@@ -30,6 +27,7 @@ export interface LatencyFigures {
   samples: number[];
 }
 
+/** One step of a zero-loss rate search (bench/native/arp-flood.c prints one). */
 export interface RateStep {
   rate: number;
   sent: number;
@@ -40,7 +38,6 @@ export interface RateStep {
 export interface ClientResult {
   arp: { kernel: LatencyFigures; ours: LatencyFigures };
   ndp: { kernel: LatencyFigures; ours: LatencyFigures };
-  rates: { kernel: RateStep[]; ours: RateStep[] };
 }
 
 const slots = 64;
@@ -133,50 +130,6 @@ async function latency(
   return { kernel: figures(samples.kernel, lost.kernel), ours: figures(samples.ours, lost.ours) };
 }
 
-/** Sends at `rate` for the window (paced per event-loop turn, in sendmmsg batches) and counts answers. */
-async function rateStep(
-  listener: Listener,
-  frame: Uint8Array,
-  target: number,
-  rate: number,
-  windowMs: number,
-) {
-  let replies = 0;
-  listener.onAnswer = (k) => {
-    if (k === target) replies++;
-  };
-  const batch = new Uint8Array(slots * slotSize);
-  const lengths = new Uint32Array(slots).fill(frame.length);
-  for (let i = 0; i < slots; i++) batch.set(frame, i * slotSize);
-  let sent = 0;
-  const start = performance.now();
-  for (let now = start; now - start < windowMs; now = performance.now()) {
-    // At most as many as the receive side drains per turn (4 × 64), so the client measures the
-    // responder rather than its own backlog.
-    let due = Math.min(4 * slots, Math.floor((rate * (now - start)) / 1000) - sent);
-    while (due > 0) {
-      const n = listener.socket.sendBatch(batch, slotSize, lengths, Math.min(due, slots));
-      if (n === 0) break;
-      sent += n;
-      due -= n;
-    }
-    await yieldToLoop();
-  }
-  const elapsed = performance.now() - start;
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  return { rate, sent, replies, achievedRate: Math.round((sent * 1000) / elapsed) };
-}
-
-async function rateSearch(listener: Listener, frame: Uint8Array, target: number, plan: ClientPlan) {
-  const steps: RateStep[] = [];
-  for (const rate of plan.rates) {
-    const step = await rateStep(listener, frame, target, rate, plan.rateWindowMs);
-    steps.push(step);
-    if (step.replies < step.sent) break;
-  }
-  return steps;
-}
-
 async function main(plan: ClientPlan): Promise<ClientResult> {
   const mac = macToBytes(plan.mac);
   const arp = new Listener(plan.ifname, 'arp-reply');
@@ -195,10 +148,6 @@ async function main(plan: ClientPlan): Promise<ClientResult> {
     return {
       arp: await latency(arp, arpFrames, arpKeys, plan),
       ndp: await latency(ndp, ndpFrames, ndpKeys, plan),
-      rates: {
-        kernel: await rateSearch(arp, arpFrames.kernel, arpKeys.kernel, plan),
-        ours: await rateSearch(arp, arpFrames.ours, arpKeys.ours, plan),
-      },
     };
   } finally {
     arp.socket.close();

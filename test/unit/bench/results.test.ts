@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { totalRequests } from '../../../bench/lib/api-requests.ts';
 import { type BenchReport, benchArgs, type Figure, forBackend } from '../../../bench/lib/figures.ts';
 import {
   benchPlans,
@@ -54,11 +55,14 @@ describe('bench plans', () => {
         'failover-client-real',
         'controller-e2e-real',
         'peers',
+        'controllers',
       ],
     );
     // Issue 7's budgets for the benches on the embedded server; the real control plane's two add
-    // theirs, and the peers bench (three real labs) its own 30 min.
-    const embedded = benchPlans.filter((p) => !p.name.endsWith('-real') && p.name !== 'peers');
+    // theirs, and the peers and controllers benches (real labs and control planes) their own.
+    const embedded = benchPlans.filter(
+      (p) => !p.name.endsWith('-real') && !['peers', 'controllers'].includes(p.name),
+    );
     const real = benchPlans.filter((p) => p.name.endsWith('-real'));
     assert.ok(embedded.reduce((s, p) => s + p.fullS, 0) < 20 * 60);
     assert.ok(embedded.reduce((s, p) => s + p.quickS, 0) < 3 * 60);
@@ -175,5 +179,18 @@ describe('reports from the real control plane', () => {
     });
     assert.equal(benchArgs([]).kube, 'embedded');
     assert.throws(() => benchArgs(['--kube', 'kind']), /--kube kind: expected one of embedded, real/);
+  });
+});
+
+describe('totalRequests', () => {
+  it('sums every apiserver_request_total series and nothing else', () => {
+    const text = [
+      '# HELP apiserver_request_total Counter of apiserver requests',
+      'apiserver_request_total{code="200",verb="GET",resource="leases"} 12',
+      'apiserver_request_total{code="201",verb="POST",resource="services"} 3',
+      'apiserver_request_duration_seconds_count{verb="GET"} 99',
+      'apiserver_request_total{code="200",verb="WATCH",resource="pods"} 1e+01',
+    ].join('\n');
+    assert.equal(totalRequests(text), 25);
   });
 });

@@ -1,0 +1,201 @@
+// Controller against controller: baremetal-lb's and MetalLB's v0.15.3, each alone on a fresh real
+// control plane (etcd, kube-apiserver, kube-controller-manager), with one IPv6 pool of 65 536
+// addresses. For each count of Services: time from the first create to all of them showing an
+// address (watched as `kubectl get svc -w` would), the controller's RSS and CPU, and a restart with
+// all of them assigned (the time until the fresh process reports every address in use again, by its
+// own metallb_allocator_addresses_in_use_total, and whether any address moved). The order of the
+// two alternates from one count to the next, so that neither always runs on a warmer machine.
+//   node_modules/.bin/node bench/controllers.ts [--quick] [--json FILE]
+// Full: 1 000 and 10 000 Services; --quick: 500.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { CoreV1Api, makeInformer, type V1Service } from '@kubernetes/client-node';
+import { loadKubeConfig } from '../common/kube/kubeconfig.ts';
+import { metallbVersion } from '../lab/kube/binaries.ts';
+import { ensureKubeBinaries, ensurePeerBinaries } from '../lab/kube/build.ts';
+import { moduleSourceDir } from '../lab/kube/module-source.ts';
+import { kubectlFor } from '../lab/kubectl.ts';
+import { metallbInstallObjects, metallbNamespace } from '../lab/peers/metallb.ts';
+import { freeLoopbackPort } from '../lab/wait.ts';
+import { startBenchApi } from './lib/bench-api.ts';
+import { type ControllerRun, controllerFigures, type Implementation } from './lib/controller-figures.ts';
+import { inParallel, serviceBody, settle, spawnCli, stop } from './lib/controller-process.ts';
+import { benchArgs, report, round } from './lib/figures.ts';
+import { cpuSeconds, rssMb } from './lib/process-usage.ts';
+
+const args = benchArgs();
+const counts = args.quick ? [500] : [1000, 10_000];
+const deadlineMs = 600_000;
+const pool = '2001:db8::/112';
+const log = (line: string) => process.stderr.write(`controllers: ${line}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** MetalLB's CRDs and namespace from its own manifest, and one IPAddressPool; ours reads a ConfigMap. */
+async function configure(impl: Implementation, kubeconfig: string, dir: string, kubectl: string) {
+  const run = kubectlFor(kubeconfig, dir, kubectl);
+  const source = await moduleSourceDir('metallb', 'go.universe.tf/metallb');
+  const manifest = await readFile(path.join(source, 'config', 'manifests', 'metallb-native.yaml'), 'utf8');
+  // Both read the metallb.io kinds, so both get MetalLB's CRDs.
+  await run.apply(
+    metallbInstallObjects(manifest).filter((o) =>
+      ['Namespace', 'CustomResourceDefinition'].includes(o.kind ?? ''),
+    ),
+  );
+  await run('wait', '--for=condition=Established', '--timeout=30s', 'crd/ipaddresspools.metallb.io');
+  if (impl === 'metallb') {
+    await run.apply([
+      {
+        apiVersion: 'metallb.io/v1beta1',
+        kind: 'IPAddressPool',
+        metadata: { name: 'bench', namespace: metallbNamespace },
+        spec: { addresses: [pool] },
+      },
+    ]);
+    return;
+  }
+  await run('create', 'namespace', 'baremetal-lb-system');
+  await run.apply([
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'config', namespace: 'baremetal-lb-system' },
+      data: { config: `address-pools:\n  - name: bench\n    protocol: layer2\n    addresses: ["${pool}"]\n` },
+    },
+  ]);
+}
+
+async function startController(impl: Implementation, kubeconfig: string, port: number) {
+  const lines: string[] = [];
+  const onLine = (l: string) => void lines.push(l);
+  if (impl === 'baremetal-lb') {
+    return spawnCli(
+      ['controller', '--kubeconfig', kubeconfig, '--metrics-addr', `127.0.0.1:${port}`],
+      onLine,
+    );
+  }
+  const { 'metallb-controller': program } = await ensurePeerBinaries({ log });
+  const flags = ['--kubeconfig', kubeconfig, '--namespace', metallbNamespace, '--port', String(port)];
+  return spawnCli(
+    [...flags, '--webhook-mode=disabled', '--disable-cert-rotation', '--log-level', 'warn'],
+    onLine,
+    [program],
+  );
+}
+
+/** The controller's own count of the pool's addresses in use, or undefined while /metrics is silent. */
+async function addressesInUse(port: number): Promise<number | undefined> {
+  const text = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2000) })
+    .then((r) => r.text())
+    .catch(() => undefined);
+  if (text === undefined) return undefined;
+  const line = /^metallb_allocator_addresses_in_use_total\{[^}]*pool="bench"[^}]*\} (\S+)$/m.exec(text);
+  return line ? Number(line[1]) : 0;
+}
+
+async function waitInUse(port: number, count: number, timeoutMs: number): Promise<number> {
+  const start = performance.now();
+  while (performance.now() - start < timeoutMs) {
+    if ((await addressesInUse(port)) === count) return (performance.now() - start) / 1000;
+    await sleep(100);
+  }
+  throw new Error(`the controller did not report ${count} addresses in use within ${timeoutMs / 1000} s`);
+}
+
+/** What a runner's timeout or ^C must not leave behind: the control plane runs detached. */
+const running = new Set<number>();
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    for (const pid of running) process.kill(pid, 'SIGKILL');
+    process.exit(143);
+  });
+}
+
+async function runOne(impl: Implementation, count: number): Promise<ControllerRun> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'controllers-bench-'));
+  const api = await startBenchApi('real', dir);
+  for (const pid of api.pids()) running.add(pid);
+  const { kubectl } = await ensureKubeBinaries({ log });
+  try {
+    await configure(impl, api.kubeconfigFile, dir, kubectl);
+    const core = loadKubeConfig(api.kubeconfigFile).makeApiClient(CoreV1Api);
+    const port = await freeLoopbackPort();
+    const first = await startController(impl, api.kubeconfigFile, port);
+    running.add(first.pid!);
+    await waitInUse(port, 0, 60_000);
+    await sleep(2000);
+    const idleRssMb = rssMb(first.pid);
+    const assigned = new Map<string, string>();
+    const informer = makeInformer<V1Service>(
+      loadKubeConfig(api.kubeconfigFile),
+      '/api/v1/namespaces/default/services',
+      () => core.listNamespacedService({ namespace: 'default' }),
+    );
+    const note = (s: V1Service) => {
+      const ip = s.status?.loadBalancer?.ingress?.[0]?.ip;
+      if (ip) assigned.set(s.metadata!.name!, ip);
+    };
+    informer.on('add', note);
+    informer.on('update', note);
+    await informer.start();
+    const cpuBefore = cpuSeconds(first.pid);
+    const start = performance.now();
+    const creating = inParallel(count, (i) =>
+      core.createNamespacedService({ namespace: 'default', body: serviceBody(`svc-${i}`) }),
+    );
+    const deadline = Date.now() + deadlineMs;
+    while (assigned.size < count && Date.now() < deadline) await sleep(50);
+    await creating;
+    const allIpsS = (performance.now() - start) / 1000;
+    await informer.stop();
+    await settle(first.pid, 30_000);
+    const cpuS = cpuSeconds(first.pid) - cpuBefore;
+    const loadedRssMb = rssMb(first.pid);
+    const before = new Map(assigned);
+    await stop(first);
+    const restartedAt = performance.now();
+    const second = await startController(impl, api.kubeconfigFile, port);
+    running.add(second.pid!);
+    await waitInUse(port, count, 300_000);
+    const restartReadyS = (performance.now() - restartedAt) / 1000;
+    const after = await core.listNamespacedService({ namespace: 'default' });
+    const moved = after.items.filter(
+      (s) => before.get(s.metadata!.name!) !== s.status?.loadBalancer?.ingress?.[0]?.ip,
+    );
+    await stop(second);
+    return {
+      impl,
+      count,
+      assigned: before.size,
+      allIpsS: round(allIpsS, 2),
+      idleRssMb: round(idleRssMb, 1),
+      loadedRssMb: round(loadedRssMb, 1),
+      cpuS: round(cpuS, 2),
+      restartReadyS: round(restartReadyS, 2),
+      addressesMoved: moved.length,
+    };
+  } finally {
+    await api.stop();
+    for (const pid of api.pids()) running.delete(pid);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const runs: ControllerRun[] = [];
+for (const [i, count] of counts.entries()) {
+  const order: Implementation[] = i % 2 === 0 ? ['baremetal-lb', 'metallb'] : ['metallb', 'baremetal-lb'];
+  for (const impl of order) {
+    log(`${impl}: ${count} Services on a fresh control plane`);
+    const run = await runOne(impl, count);
+    log(
+      `${impl} ${count}: all IPs in ${run.allIpsS} s, RSS ${run.loadedRssMb} MB, restart ${run.restartReadyS} s`,
+    );
+    runs.push(run);
+  }
+}
+report(args, {
+  bench: 'controllers',
+  quick: args.quick,
+  figures: controllerFigures(runs, `MetalLB ${metallbVersion}`),
+  details: { pool, runs },
+});

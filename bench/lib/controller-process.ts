@@ -1,0 +1,95 @@
+// Helpers of the controller benchmarks: the controller as a child process (its stdout read line by
+// line), stopping it, waiting for a log line or for its CPU to settle, and Service creates with
+// bounded concurrency.
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { cpuSeconds } from './process-usage.ts';
+
+const cli = path.resolve(import.meta.dirname, '../../bin/baremetal-lb');
+/** Service creates in flight at once. */
+export const concurrency = 16;
+
+export function spawnCli(
+  args: string[],
+  onLine: (line: string) => void,
+  command: string[] = [cli],
+): ChildProcess {
+  const child = spawn(command[0]!, [...command.slice(1), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let buffer = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+    const lines = buffer.split('\n');
+    buffer = lines.pop()!;
+    lines.forEach(onLine);
+  });
+  return child;
+}
+
+/** SIGTERM, then SIGKILL if the process has not exited after `graceMs`. */
+export function stop(child: ChildProcess, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/**
+ * Waits until the process uses under 10 % of a CPU over a second (its writes done), at most
+ * `timeoutMs`; returns the seconds waited and whether it settled.
+ */
+export async function settle(
+  pid: number | undefined,
+  timeoutMs: number,
+): Promise<{ s: number; settled: boolean }> {
+  const start = performance.now();
+  let last = cpuSeconds(pid);
+  while (performance.now() - start < timeoutMs) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const now = cpuSeconds(pid);
+    if (now - last < 0.1) return { s: (performance.now() - start) / 1000, settled: true };
+    last = now;
+  }
+  return { s: timeoutMs / 1000, settled: false };
+}
+
+export function waitForLine(lines: string[], pattern: RegExp, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const poll = () => {
+      const found = lines.find((l) => pattern.test(l));
+      if (found) return resolve(found);
+      if (Date.now() > deadline) return reject(new Error(`no ${pattern} within ${timeoutMs} ms`));
+      setTimeout(poll, 20);
+    };
+    poll();
+  });
+}
+
+export async function inParallel(count: number, work: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await work(next++);
+    }),
+  );
+}
+
+/** An IPv6 single-stack LoadBalancer Service, so one pool holds 10k addresses inside 2001:db8::/32. */
+export function serviceBody(name: string, loadBalancerClass?: string) {
+  return {
+    metadata: { name },
+    spec: {
+      type: 'LoadBalancer',
+      allocateLoadBalancerNodePorts: false,
+      ipFamilies: ['IPv6'],
+      ipFamilyPolicy: 'SingleStack',
+      ports: [{ port: 80 }],
+      ...(loadBalancerClass ? { loadBalancerClass } : {}),
+    },
+  };
+}
