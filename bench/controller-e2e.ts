@@ -15,14 +15,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  CoreV1Api,
-  DiscoveryV1Api,
-  makeInformer,
-  PatchStrategy,
-  setHeaderOptions,
-  type V1Service,
-} from '@kubernetes/client-node';
+import { CoreV1Api, DiscoveryV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { loadKubeConfig } from '../common/kube/kubeconfig.ts';
 import {
   endpointSliceObject,
@@ -41,6 +34,7 @@ import {
   spawnCli,
   stop,
   waitForLine,
+  watchAssigned,
 } from './lib/controller-process.ts';
 import { benchArgs, report, round } from './lib/figures.ts';
 import { createNetnsPair, planNetnsPair, removeNetnsPair } from './lib/netns-pair.ts';
@@ -104,17 +98,7 @@ try {
   const controllerIdleRssMb = rssMb(first.pid);
 
   // Count assigned Services from a watch, as `kubectl get svc -w` would see them.
-  const assigned = new Map<string, string>();
-  const informer = makeInformer<V1Service>(kc, '/api/v1/namespaces/default/services', () =>
-    core.listNamespacedService({ namespace: 'default' }),
-  );
-  const note = (s: V1Service) => {
-    const ip = s.status?.loadBalancer?.ingress?.[0]?.ip;
-    if (ip) assigned.set(s.metadata!.name!, ip);
-  };
-  informer.on('add', note);
-  informer.on('update', note);
-  await informer.start();
+  const { assigned, stop: stopWatch } = await watchAssigned(kc, core);
 
   const cpuBefore = { server: cpuSeconds(api.pid), controller: cpuSeconds(first.pid) };
   const start = performance.now();
@@ -134,7 +118,7 @@ try {
   };
   const e2ePerSecond = assigned.size / (allAssignedMs / 1000);
   const before = new Map(assigned);
-  await informer.stop();
+  await stopWatch();
   const controllerAssignedRssMb = rssMb(first.pid);
   // The pool annotations and Events follow the status: measure once they are written too.
   const controllerSettle = await settle(first.pid, 30_000);

@@ -10,7 +10,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { CoreV1Api, makeInformer, type V1Service } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { loadKubeConfig } from '../common/kube/kubeconfig.ts';
 import { metallbVersion } from '../lab/kube/binaries.ts';
 import { ensureKubeBinaries, ensurePeerBinaries } from '../lab/kube/build.ts';
@@ -20,7 +20,7 @@ import { metallbInstallObjects, metallbNamespace } from '../lab/peers/metallb.ts
 import { freeLoopbackPort } from '../lab/wait.ts';
 import { startBenchApi } from './lib/bench-api.ts';
 import { type ControllerRun, controllerFigures, type Implementation } from './lib/controller-figures.ts';
-import { inParallel, serviceBody, settle, spawnCli, stop } from './lib/controller-process.ts';
+import { inParallel, serviceBody, settle, spawnCli, stop, watchAssigned } from './lib/controller-process.ts';
 import { benchArgs, report, round } from './lib/figures.ts';
 import { cpuSeconds, rssMb } from './lib/process-usage.ts';
 
@@ -125,19 +125,7 @@ async function runOne(impl: Implementation, count: number): Promise<ControllerRu
     await waitInUse(port, 0, 60_000);
     await sleep(2000);
     const idleRssMb = rssMb(first.pid);
-    const assigned = new Map<string, string>();
-    const informer = makeInformer<V1Service>(
-      loadKubeConfig(api.kubeconfigFile),
-      '/api/v1/namespaces/default/services',
-      () => core.listNamespacedService({ namespace: 'default' }),
-    );
-    const note = (s: V1Service) => {
-      const ip = s.status?.loadBalancer?.ingress?.[0]?.ip;
-      if (ip) assigned.set(s.metadata!.name!, ip);
-    };
-    informer.on('add', note);
-    informer.on('update', note);
-    await informer.start();
+    const { assigned, stop: stopWatch } = await watchAssigned(loadKubeConfig(api.kubeconfigFile), core);
     const cpuBefore = cpuSeconds(first.pid);
     const start = performance.now();
     const creating = inParallel(count, (i) =>
@@ -147,7 +135,7 @@ async function runOne(impl: Implementation, count: number): Promise<ControllerRu
     while (assigned.size < count && Date.now() < deadline) await sleep(50);
     await creating;
     const allIpsS = (performance.now() - start) / 1000;
-    await informer.stop();
+    await stopWatch();
     await settle(first.pid, 30_000);
     const cpuS = cpuSeconds(first.pid) - cpuBefore;
     const loadedRssMb = rssMb(first.pid);

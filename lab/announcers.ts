@@ -7,6 +7,7 @@ import { systemNamespace } from './cluster-objects.ts';
 import type { PeerProgram } from './kube/binaries.ts';
 import type { LabPaths } from './lab-state.ts';
 import type { LabHost } from './network/topology.ts';
+import { announcerOnEachNode } from './node-announcers.ts';
 import { type KeepalivedProfile, keepalivedProcesses } from './peers/keepalived.ts';
 import { kubeVipProcesses } from './peers/kube-vip.ts';
 import { metallbController, metallbSpeakers } from './peers/metallb.ts';
@@ -86,31 +87,24 @@ function ownController({ repoRoot, paths }: Context): ProcessSpec {
 }
 
 function ownSpeakers({ lb, repoRoot, paths, nodes }: Context): Map<string, ProcessSpec> {
-  return new Map(
-    nodes.map((n) => [
+  return announcerOnEachNode(nodes, (n) => ({
+    command: join(repoRoot, 'bin', 'baremetal-lb'),
+    args: [
+      'speaker',
+      '--node-name',
       n.name,
-      {
-        name: `speaker-${n.name}`,
-        netns: n.netns,
-        command: join(repoRoot, 'bin', 'baremetal-lb'),
-        args: [
-          'speaker',
-          '--node-name',
-          n.name,
-          '--kubeconfig',
-          paths.speakerKubeconfig,
-          '--namespace',
-          systemNamespace,
-          '--bind',
-          `${n.ipv4}:${memberlistPort}`,
-          '--metrics-addr',
-          '127.0.0.1:7472',
-          ...(lb === 'baremetal-lb-fast' ? ['--timing', 'fast'] : []),
-        ],
-        secretFiles: { BAREMETAL_LB_MEMBERLIST_SECRET: paths.memberlistSecret },
-      },
-    ]),
-  );
+      '--kubeconfig',
+      paths.speakerKubeconfig,
+      '--namespace',
+      systemNamespace,
+      '--bind',
+      `${n.ipv4}:${memberlistPort}`,
+      '--metrics-addr',
+      '127.0.0.1:7472',
+      ...(lb === 'baremetal-lb-fast' ? ['--timing', 'fast'] : []),
+    ],
+    secretFiles: { BAREMETAL_LB_MEMBERLIST_SECRET: paths.memberlistSecret },
+  }));
 }
 
 function peerPrograms(context: Context): Readonly<Record<PeerProgram, string>> {

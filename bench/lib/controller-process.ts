@@ -3,6 +3,7 @@
 // bounded concurrency.
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { type CoreV1Api, type KubeConfig, makeInformer, type V1Service } from '@kubernetes/client-node';
 import { cpuSeconds } from './process-usage.ts';
 
 const cli = path.resolve(import.meta.dirname, '../../bin/baremetal-lb');
@@ -92,4 +93,26 @@ export function serviceBody(name: string, loadBalancerClass?: string) {
       ...(loadBalancerClass ? { loadBalancerClass } : {}),
     },
   };
+}
+
+/**
+ * The addresses of the default namespace's Services as a watch sees them (as `kubectl get svc -w`
+ * would), filled in as they come; stop() ends the watch.
+ */
+export async function watchAssigned(
+  kc: KubeConfig,
+  core: CoreV1Api,
+): Promise<{ assigned: Map<string, string>; stop: () => Promise<void> }> {
+  const assigned = new Map<string, string>();
+  const informer = makeInformer<V1Service>(kc, '/api/v1/namespaces/default/services', () =>
+    core.listNamespacedService({ namespace: 'default' }),
+  );
+  const note = (s: V1Service) => {
+    const ip = s.status?.loadBalancer?.ingress?.[0]?.ip;
+    if (ip) assigned.set(s.metadata!.name!, ip);
+  };
+  informer.on('add', note);
+  informer.on('update', note);
+  await informer.start();
+  return { assigned, stop: () => informer.stop() };
 }

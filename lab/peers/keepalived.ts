@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { LabPaths } from '../lab-state.ts';
 import type { LabHost } from '../network/topology.ts';
+import { announcerOnEachNode } from '../node-announcers.ts';
 import type { ProcessSpec } from '../processes.ts';
 
 export type KeepalivedProfile = 'keepalived' | 'keepalived-tuned';
@@ -60,35 +61,31 @@ export async function keepalivedProcesses(options: {
   readonly nodes: readonly LabHost[];
   readonly vip: string;
 }): Promise<Map<string, ProcessSpec>> {
-  const speakers = new Map<string, ProcessSpec>();
+  const dirOf = (node: LabHost) => join(options.paths.dir, node.name);
+  const configOf = (node: LabHost) => join(dirOf(node), 'keepalived.conf');
   for (const [index, node] of options.nodes.entries()) {
-    const dir = join(options.paths.dir, node.name);
-    await mkdir(dir, { recursive: true });
-    const config = join(dir, 'keepalived.conf');
+    await mkdir(dirOf(node), { recursive: true });
     const priority = keepalivedPriority(index, options.nodes.length);
-    await writeFile(config, keepalivedConfig({ ...options, node, priority }));
-    const pidFiles = [join(dir, 'keepalived.pid'), join(dir, 'keepalived-vrrp.pid')];
-    speakers.set(node.name, {
-      name: `speaker-${node.name}`,
-      netns: node.netns,
-      // A start begins without pid files, as on a node booting with an empty /run: after a crash
-      // keepalived finds its dead VRRP child's PID still taken (a zombie until reaped) and refuses.
-      command: '/bin/sh',
-      args: [
-        '-c',
-        'pid=$1 vrrp_pid=$2; shift 2; rm -f "$pid" "$vrrp_pid" && exec keepalived --pid "$pid" --vrrp_pid "$vrrp_pid" "$@"',
-        'keepalived',
-        ...pidFiles,
-        '--dont-fork',
-        '--log-console',
-        '--no-syslog',
-        '--vrrp',
-        '--use-file',
-        config,
-      ],
-    });
+    await writeFile(configOf(node), keepalivedConfig({ ...options, node, priority }));
   }
-  return speakers;
+  return announcerOnEachNode(options.nodes, (node) => ({
+    // A start begins without pid files, as on a node booting with an empty /run: after a crash
+    // keepalived finds its dead VRRP child's PID still taken (a zombie until reaped) and refuses.
+    command: '/bin/sh',
+    args: [
+      '-c',
+      'pid=$1 vrrp_pid=$2; shift 2; rm -f "$pid" "$vrrp_pid" && exec keepalived --pid "$pid" --vrrp_pid "$vrrp_pid" "$@"',
+      'keepalived',
+      join(dirOf(node), 'keepalived.pid'),
+      join(dirOf(node), 'keepalived-vrrp.pid'),
+      '--dont-fork',
+      '--log-console',
+      '--no-syslog',
+      '--vrrp',
+      '--use-file',
+      configOf(node),
+    ],
+  }));
 }
 
 /** "v2.2.7" from `keepalived --version`, or a sentence saying it is missing. */

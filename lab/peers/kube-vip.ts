@@ -8,6 +8,7 @@ import { parseAllDocuments } from 'yaml';
 import type { Kubectl } from '../kubectl.ts';
 import type { LabPaths } from '../lab-state.ts';
 import type { LabHost } from '../network/topology.ts';
+import { announcerOnEachNode } from '../node-announcers.ts';
 import type { ProcessSpec } from '../processes.ts';
 
 const execFileAsync = promisify(execFile);
@@ -30,37 +31,31 @@ export function kubeVipProcesses(options: {
   readonly paths: LabPaths;
   readonly nodes: readonly LabHost[];
 }): Map<string, ProcessSpec> {
-  const speakers = new Map<string, ProcessSpec>();
-  for (const n of options.nodes) {
-    speakers.set(n.name, {
-      name: `speaker-${n.name}`,
-      netns: n.netns,
-      command: options.program,
-      args: [
-        'manager',
-        '--arp',
-        '--services',
-        '--servicesElection',
-        '--interface',
-        n.interface,
-        '--serviceInterface',
-        n.interface,
-        '--nodeName',
-        n.name,
-        '--k8sConfigPath',
-        options.paths.speakerKubeconfig,
-        '--namespace',
-        kubeVipNamespace,
-        '--prometheusHTTPServer',
-        `127.0.0.1:${kubeVipMetricsPort}`,
-        '--leaseDuration',
-        String(kubeVipLease.durationS),
-        '--leaseRenewDuration',
-        String(kubeVipLease.renewDeadlineS),
-        '--leaseRetry',
-        String(kubeVipLease.retryPeriodS),
-      ],
-    });
-  }
-  return speakers;
+  return announcerOnEachNode(options.nodes, (n) => ({
+    command: options.program,
+    args: [
+      'manager',
+      '--arp',
+      '--services',
+      '--servicesElection',
+      '--interface',
+      n.interface,
+      '--serviceInterface',
+      n.interface,
+      '--nodeName',
+      n.name,
+      '--k8sConfigPath',
+      options.paths.speakerKubeconfig,
+      '--namespace',
+      kubeVipNamespace,
+      '--prometheusHTTPServer',
+      `127.0.0.1:${kubeVipMetricsPort}`,
+      '--leaseDuration',
+      String(kubeVipLease.durationS),
+      '--leaseRenewDuration',
+      String(kubeVipLease.renewDeadlineS),
+      '--leaseRetry',
+      String(kubeVipLease.retryPeriodS),
+    ],
+  }));
 }

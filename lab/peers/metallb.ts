@@ -11,6 +11,7 @@ import { moduleSourceDir } from '../kube/module-source.ts';
 import type { Kubectl } from '../kubectl.ts';
 import type { LabPaths } from '../lab-state.ts';
 import type { LabHost } from '../network/topology.ts';
+import { announcerOnEachNode } from '../node-announcers.ts';
 import type { ProcessSpec } from '../processes.ts';
 
 export const metallbNamespace = 'metallb-system';
@@ -108,39 +109,33 @@ export async function metallbSpeakers(options: {
 }): Promise<Map<string, ProcessSpec>> {
   const { paths } = options;
   const keyDir = await writeMemberlistKey(paths, options.memberlistSecret);
-  const speakers = new Map<string, ProcessSpec>();
-  for (const n of options.nodes) {
-    speakers.set(n.name, {
-      name: `speaker-${n.name}`,
-      netns: n.netns,
-      command: options.program,
-      args: [
-        '--kubeconfig',
-        paths.speakerKubeconfig,
-        '--namespace',
-        metallbNamespace,
-        '--log-level',
-        'info',
-        '--node-name',
-        n.name,
-        '--pod-name',
-        metallbSpeakerPod(n).name,
-        '--host',
-        '127.0.0.1',
-        '--port',
-        String(metallbSpeakerMetricsPort),
-        '--ml-bindaddr',
-        n.ipv4,
-        '--ml-bindport',
-        String(memberlistPort),
-        '--ml-labels',
-        Object.entries(speakerLabels)
-          .map(([k, v]) => `${k}=${v}`)
-          .join(','),
-        '--ml-secret-key-path',
-        keyDir,
-      ],
-    });
-  }
-  return speakers;
+  return announcerOnEachNode(options.nodes, (n) => ({
+    command: options.program,
+    args: [
+      '--kubeconfig',
+      paths.speakerKubeconfig,
+      '--namespace',
+      metallbNamespace,
+      '--log-level',
+      'info',
+      '--node-name',
+      n.name,
+      '--pod-name',
+      metallbSpeakerPod(n).name,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(metallbSpeakerMetricsPort),
+      '--ml-bindaddr',
+      n.ipv4,
+      '--ml-bindport',
+      String(memberlistPort),
+      '--ml-labels',
+      Object.entries(speakerLabels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
+      '--ml-secret-key-path',
+      keyDir,
+    ],
+  }));
 }
