@@ -15,16 +15,9 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { CoreV1Api, DiscoveryV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { loadKubeConfig } from '../common/kube/kubeconfig.ts';
-import {
-  endpointSliceObject,
-  nodeObject,
-  nodeReadyStatus,
-  speakerPodObject,
-  speakerPodRunningStatus,
-} from '../lab/cluster-objects.ts';
-import type { LabHost } from '../lab/network/topology.ts';
+import { speakerPodObject } from '../lab/cluster-objects.ts';
 import { startBenchApi } from './lib/bench-api.ts';
 import {
   concurrency,
@@ -37,11 +30,12 @@ import {
   watchAssigned,
 } from './lib/controller-process.ts';
 import { benchArgs, report, round } from './lib/figures.ts';
-import { createNetnsPair, planNetnsPair, removeNetnsPair } from './lib/netns-pair.ts';
+import { planNetnsPair, removeNetnsPair } from './lib/netns-pair.ts';
 import { cpuSeconds, rssMb } from './lib/process-usage.ts';
+import { prepareSpeakerHost } from './lib/speaker-host.ts';
 
 const repo = path.resolve(import.meta.dirname, '..');
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const _mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const args = benchArgs();
 const serviceCount = Math.min(20_000, Number(args.rest[0] ?? (args.quick ? 1500 : 10_000)));
 const unservedClass = 'bench.example/unserved';
@@ -142,54 +136,14 @@ try {
 
   // One speaker, in a namespace of its own, that must announce every Service: each needs a serving
   // endpoint on its node, so the EndpointSlices come first, then the speaker.
-  await createNetnsPair(pair);
-  const node: LabHost = { ...pair.node, name: 'bench-node', interface: pair.ifname, switchPort: '' };
-  const apiPort = new URL(kc.getCurrentCluster()!.server).port;
-  const socket = path.join(dir, 'api.sock');
-  // Both relays are processes of their own: the speaker opens a connection per write in flight, and
-  // their file descriptors must not count against this process's.
-  const relayLines: string[] = [];
-  const relayScript = path.join(repo, 'lab/socket-relay.ts');
-  children.push(
-    spawnCli(
-      ['--listen', `unix:${socket}`, '--connect', `127.0.0.1:${apiPort}`],
-      (l) => void relayLines.push(l),
-      [process.execPath, relayScript],
-    ),
-  );
-  await waitForLine(relayLines, /^relay unix:/, 20_000);
-  children.push(
-    spawnCli(
-      ['--listen', `127.0.0.1:${apiPort}`, '--connect', `unix:${socket}`],
-      (l) => void relayLines.push(l),
-      ['ip', 'netns', 'exec', node.netns, process.execPath, relayScript],
-    ),
-  );
-  await waitForLine(relayLines, /^relay 127/, 20_000);
-  const now = new Date();
-  const nodeBody = nodeObject(node);
-  await core.createNode({ body: nodeBody });
-  // Merge patches, not replaces: on a real cluster kube-controller-manager touches a new Node at once,
-  // so a replace with the version from the create would conflict.
-  await core.patchNodeStatus({ name: node.name, body: nodeReadyStatus(node, now) }, mergePatch);
-  const pod = await core.createNamespacedPod({ namespace, body: speakerPodObject(node) });
-  await core.patchNamespacedPodStatus(
-    { namespace, name: pod.metadata!.name!, body: speakerPodRunningStatus(node, now) },
-    mergePatch,
-  );
-  const discovery = kc.makeApiClient(DiscoveryV1Api);
-  await inParallel(serviceCount, (i) =>
-    discovery.createNamespacedEndpointSlice({
-      namespace: 'default',
-      body: endpointSliceObject({
-        namespace: 'default',
-        service: `svc-${i}`,
-        family: 6,
-        ports: [{ name: '', port: 80 }],
-        endpoints: [{ node, ready: true }],
-      }),
-    }),
-  );
+  const { node } = await prepareSpeakerHost({
+    kc,
+    pair,
+    socket: path.join(dir, 'api.sock'),
+    serviceCount,
+    podOf: speakerPodObject,
+    children,
+  });
   let announcing = 0;
   const speakerStart = performance.now();
   const speaker = spawnCli(

@@ -7,27 +7,35 @@
 // two alternates from one count to the next, so that neither always runs on a warmer machine.
 //   node_modules/.bin/node bench/controllers.ts [--quick] [--json FILE]
 // Full: 1 000 and 10 000 Services; --quick: 500.
+import { type ChildProcess, execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { loadKubeConfig } from '../common/kube/kubeconfig.ts';
+import { hostPodObject, speakerPodObject } from '../lab/cluster-objects.ts';
 import { metallbVersion } from '../lab/kube/binaries.ts';
 import { ensureKubeBinaries, ensurePeerBinaries } from '../lab/kube/build.ts';
 import { moduleSourceDir } from '../lab/kube/module-source.ts';
 import { kubectlFor } from '../lab/kubectl.ts';
-import { metallbInstallObjects, metallbNamespace } from '../lab/peers/metallb.ts';
+import type { LabHost } from '../lab/network/topology.ts';
+import { metallbInstallObjects, metallbNamespace, metallbSpeakerPod } from '../lab/peers/metallb.ts';
 import { freeLoopbackPort } from '../lab/wait.ts';
 import { startBenchApi } from './lib/bench-api.ts';
 import { type ControllerRun, controllerFigures, type Implementation } from './lib/controller-figures.ts';
 import { inParallel, serviceBody, settle, spawnCli, stop, watchAssigned } from './lib/controller-process.ts';
 import { benchArgs, report, round } from './lib/figures.ts';
+import { planNetnsPair, removeNetnsPair } from './lib/netns-pair.ts';
 import { cpuSeconds, rssMb } from './lib/process-usage.ts';
+import { prepareSpeakerHost } from './lib/speaker-host.ts';
 
 const args = benchArgs();
 const counts = args.quick ? [500] : [1000, 10_000];
 const deadlineMs = 600_000;
 const pool = '2001:db8::/112';
+const execFileAsync = promisify(execFile);
+const cli = path.resolve(import.meta.dirname, '../bin/baremetal-lb');
 const log = (line: string) => process.stderr.write(`controllers: ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -50,6 +58,11 @@ async function configure(impl: Implementation, kubeconfig: string, dir: string, 
         kind: 'IPAddressPool',
         metadata: { name: 'bench', namespace: metallbNamespace },
         spec: { addresses: [pool] },
+      },
+      {
+        apiVersion: 'metallb.io/v1beta1',
+        kind: 'L2Advertisement',
+        metadata: { name: 'bench', namespace: metallbNamespace },
       },
     ]);
     return;
@@ -111,6 +124,124 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   });
 }
 
+interface Setup {
+  readonly impl: Implementation;
+  readonly count: number;
+  readonly kubeconfig: string;
+  readonly core: CoreV1Api;
+  readonly dir: string;
+}
+
+/** Creates the Services with the controller running; how long until all have an address, and its cost. */
+async function assignPhase(setup: Setup, port: number) {
+  const { impl, count, core } = setup;
+  const first = await startController(impl, setup.kubeconfig, port);
+  running.add(first.pid!);
+  await waitInUse(port, 0, 60_000);
+  await sleep(2000);
+  const idleRssMb = rssMb(first.pid);
+  const { assigned, stop: stopWatch } = await watchAssigned(loadKubeConfig(setup.kubeconfig), core);
+  const cpuBefore = cpuSeconds(first.pid);
+  const start = performance.now();
+  const creating = inParallel(count, (i) =>
+    core.createNamespacedService({ namespace: 'default', body: serviceBody(`svc-${i}`) }),
+  );
+  const deadline = Date.now() + deadlineMs;
+  while (assigned.size < count && Date.now() < deadline) await sleep(50);
+  await creating;
+  const allIpsS = (performance.now() - start) / 1000;
+  await stopWatch();
+  await settle(first.pid, 30_000);
+  const usage = { idleRssMb, loadedRssMb: rssMb(first.pid), cpuS: cpuSeconds(first.pid) - cpuBefore };
+  await stop(first);
+  return { allIpsS, assigned: new Map(assigned), ...usage };
+}
+
+/** A fresh controller with every Service assigned: until it counts them all in use, and what moved. */
+async function restartPhase(setup: Setup, port: number, before: ReadonlyMap<string, string>) {
+  const restartedAt = performance.now();
+  const second = await startController(setup.impl, setup.kubeconfig, port);
+  running.add(second.pid!);
+  try {
+    await waitInUse(port, setup.count, 300_000);
+    const restartReadyS = (performance.now() - restartedAt) / 1000;
+    const after = await setup.core.listNamespacedService({ namespace: 'default' });
+    const moved = after.items.filter(
+      (s) => before.get(s.metadata!.name!) !== s.status?.loadBalancer?.ingress?.[0]?.ip,
+    );
+    return { restartReadyS, addressesMoved: moved.length };
+  } finally {
+    await stop(second);
+  }
+}
+
+/** How many addresses the speaker's /metrics (inside its namespace) says it announces. */
+async function announcedBy(netns: string, port: number): Promise<number> {
+  const text = await execFileAsync('ip', [
+    'netns',
+    'exec',
+    netns,
+    'curl',
+    '-sf',
+    '-m',
+    '2',
+    `127.0.0.1:${port}/metrics`,
+  ])
+    .then((r) => r.stdout)
+    .catch(() => '');
+  return text.split('\n').filter((l) => /^metallb_speaker_announced\{.*\} 1$/.test(l)).length;
+}
+
+async function startSpeaker(setup: Setup, node: LabHost, port: number): Promise<ChildProcess> {
+  const inNode = ['ip', 'netns', 'exec', node.netns];
+  if (setup.impl === 'baremetal-lb') {
+    const flags = ['--node-name', node.name, '--kubeconfig', setup.kubeconfig, '--no-failure-detector'];
+    return spawnCli(['speaker', ...flags, '--metrics-addr', `127.0.0.1:${port}`], () => undefined, [
+      ...inNode,
+      cli,
+    ]);
+  }
+  const { 'metallb-speaker': program } = await ensurePeerBinaries({ log });
+  const flags = ['--kubeconfig', setup.kubeconfig, '--namespace', metallbNamespace, '--node-name', node.name];
+  const where = ['--pod-name', `speaker-${node.name}`, '--host', '127.0.0.1', '--port', String(port)];
+  return spawnCli([...flags, ...where, '--log-level', 'warn'], () => undefined, [...inNode, program]);
+}
+
+/**
+ * One speaker of the same implementation on a node of its own (no memberlist: the only node), with a
+ * ready endpoint there for every Service: until it announces them all, then its RSS and CPU.
+ */
+async function speakerPhase(setup: Setup) {
+  const pair = planNetnsPair(`cpb${process.pid}`);
+  const children: ChildProcess[] = [];
+  try {
+    const podOf =
+      setup.impl === 'metallb' ? (n: LabHost) => hostPodObject(n, metallbSpeakerPod(n)) : speakerPodObject;
+    const socket = path.join(setup.dir, 'api.sock');
+    const { node } = await prepareSpeakerHost({
+      kc: loadKubeConfig(setup.kubeconfig),
+      pair,
+      socket,
+      serviceCount: setup.count,
+      podOf,
+      children,
+    });
+    const port = 7472;
+    const started = performance.now();
+    const speaker = await startSpeaker(setup, node, port);
+    children.push(speaker);
+    running.add(speaker.pid!);
+    const deadline = Date.now() + deadlineMs;
+    while ((await announcedBy(node.netns, port)) < setup.count && Date.now() < deadline) await sleep(200);
+    const speakerAllS = (performance.now() - started) / 1000;
+    await settle(speaker.pid, 30_000);
+    return { speakerAllS, speakerRssMb: rssMb(speaker.pid), speakerCpuS: cpuSeconds(speaker.pid) };
+  } finally {
+    for (const child of children) await stop(child);
+    await removeNetnsPair(pair);
+  }
+}
+
 async function runOne(impl: Implementation, count: number): Promise<ControllerRun> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'controllers-bench-'));
   const api = await startBenchApi('real', dir);
@@ -119,48 +250,24 @@ async function runOne(impl: Implementation, count: number): Promise<ControllerRu
   try {
     await configure(impl, api.kubeconfigFile, dir, kubectl);
     const core = loadKubeConfig(api.kubeconfigFile).makeApiClient(CoreV1Api);
+    const setup: Setup = { impl, count, kubeconfig: api.kubeconfigFile, core, dir };
     const port = await freeLoopbackPort();
-    const first = await startController(impl, api.kubeconfigFile, port);
-    running.add(first.pid!);
-    await waitInUse(port, 0, 60_000);
-    await sleep(2000);
-    const idleRssMb = rssMb(first.pid);
-    const { assigned, stop: stopWatch } = await watchAssigned(loadKubeConfig(api.kubeconfigFile), core);
-    const cpuBefore = cpuSeconds(first.pid);
-    const start = performance.now();
-    const creating = inParallel(count, (i) =>
-      core.createNamespacedService({ namespace: 'default', body: serviceBody(`svc-${i}`) }),
-    );
-    const deadline = Date.now() + deadlineMs;
-    while (assigned.size < count && Date.now() < deadline) await sleep(50);
-    await creating;
-    const allIpsS = (performance.now() - start) / 1000;
-    await stopWatch();
-    await settle(first.pid, 30_000);
-    const cpuS = cpuSeconds(first.pid) - cpuBefore;
-    const loadedRssMb = rssMb(first.pid);
-    const before = new Map(assigned);
-    await stop(first);
-    const restartedAt = performance.now();
-    const second = await startController(impl, api.kubeconfigFile, port);
-    running.add(second.pid!);
-    await waitInUse(port, count, 300_000);
-    const restartReadyS = (performance.now() - restartedAt) / 1000;
-    const after = await core.listNamespacedService({ namespace: 'default' });
-    const moved = after.items.filter(
-      (s) => before.get(s.metadata!.name!) !== s.status?.loadBalancer?.ingress?.[0]?.ip,
-    );
-    await stop(second);
+    const assigned = await assignPhase(setup, port);
+    const restart = await restartPhase(setup, port, assigned.assigned);
+    const speaker = await speakerPhase(setup);
     return {
       impl,
       count,
-      assigned: before.size,
-      allIpsS: round(allIpsS, 2),
-      idleRssMb: round(idleRssMb, 1),
-      loadedRssMb: round(loadedRssMb, 1),
-      cpuS: round(cpuS, 2),
-      restartReadyS: round(restartReadyS, 2),
-      addressesMoved: moved.length,
+      assigned: assigned.assigned.size,
+      allIpsS: round(assigned.allIpsS, 2),
+      idleRssMb: round(assigned.idleRssMb, 1),
+      loadedRssMb: round(assigned.loadedRssMb, 1),
+      cpuS: round(assigned.cpuS, 2),
+      restartReadyS: round(restart.restartReadyS, 2),
+      addressesMoved: restart.addressesMoved,
+      speakerAllS: round(speaker.speakerAllS, 2),
+      speakerRssMb: round(speaker.speakerRssMb, 1),
+      speakerCpuS: round(speaker.speakerCpuS, 2),
     };
   } finally {
     await api.stop();

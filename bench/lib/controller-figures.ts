@@ -15,12 +15,17 @@ export interface ControllerRun {
   readonly cpuS: number;
   readonly restartReadyS: number;
   readonly addressesMoved: number;
+  /** One speaker of the same implementation, alone on its node: until it announces every Service. */
+  readonly speakerAllS: number;
+  readonly speakerRssMb: number;
+  readonly speakerCpuS: number;
 }
 
 /** The peers issue's targets for ours ÷ MetalLB at 10k Services. */
 const targets: Partial<Record<string, { text: string; met: (ratio: number) => boolean }>> = {
   all_ips_10000: { text: '≤ 1.0', met: (r) => r <= 1 },
   rss_10000: { text: '≤ 1.5', met: (r) => r <= 1.5 },
+  speaker_rss_10000: { text: '≤ 1.5', met: (r) => r <= 1.5 },
 };
 
 const key = (impl: Implementation) => impl.replace(/-/g, '_');
@@ -53,6 +58,21 @@ function runFigures(run: ControllerRun, metallb: string): Record<string, Figure>
       value: run.restartReadyS,
       unit: 's',
       reference: `${who}: restart with all ${run.count} assigned, from the new process's start until its metallb_allocator_addresses_in_use_total counts them all`,
+    },
+    [`spk_all_announced_s_${suffix}`]: {
+      value: run.speakerAllS,
+      unit: 's',
+      reference: `${who.replace('controller', 'speaker')}, alone on a node with a ready endpoint of every Service: from its start until its metallb_speaker_announced counts all ${run.count}`,
+    },
+    [`spk_rss_mb_${suffix}`]: {
+      value: run.speakerRssMb,
+      unit: 'MB',
+      reference: `${who.replace('controller', 'speaker')}: VmRSS announcing all ${run.count}, once its CPU settled`,
+    },
+    [`spk_cpu_s_${suffix}`]: {
+      value: run.speakerCpuS,
+      unit: 's',
+      reference: `${who.replace('controller', 'speaker')}: CPU seconds from its start until it settled, announcing all ${run.count}`,
     },
     [`ctl_restart_moved_${suffix}`]: {
       value: run.addressesMoved,
@@ -96,6 +116,15 @@ export function controllerFigures(runs: readonly ControllerRun[], metallb: strin
       ratio('all_ips', count, ours.allIpsS, theirs.allIpsS, 'time to all addresses in s', metallb),
       ratio('rss', count, ours.loadedRssMb, theirs.loadedRssMb, 'controller RSS in MB', metallb),
       ratio('restart', count, ours.restartReadyS, theirs.restartReadyS, 'restart time in s', metallb),
+      ratio('speaker_rss', count, ours.speakerRssMb, theirs.speakerRssMb, 'speaker RSS in MB', metallb),
+      ratio(
+        'speaker_all',
+        count,
+        ours.speakerAllS,
+        theirs.speakerAllS,
+        'speaker time to announce all in s',
+        metallb,
+      ),
     );
   }
   return figures;
