@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BenchReport } from './lib/figures.ts';
+import { peerTable } from './lib/peer-table.ts';
 import {
   type BenchOutcome,
   type BenchPlan,
@@ -158,7 +159,7 @@ async function main(): Promise<void> {
   if (carried.length) log(`kept the figures of ${carried.join(', ')} from the previous results.json`);
   process.stdout.write(summaryTable(results));
   process.stdout.write(`${results.mode} run took ${results.durationSeconds} s; wrote bench/results.json\n`);
-  if (options.markdown) process.stdout.write(`\n${markdownTable(results)}`);
+  if (options.markdown) process.stdout.write(`\n${markdownTable(results)}\n${peerTable(results.figures)}`);
   if (Object.values(benches).some((b) => !b.ok)) process.exitCode = 1;
 }
 

@@ -6,6 +6,7 @@ import { type ControllerRun, controllerFigures } from '../../../bench/lib/contro
 import type { Trial } from '../../../bench/lib/failover-trial.ts';
 import { idleFigures } from '../../../bench/lib/idle-usage.ts';
 import { failoverResults } from '../../../bench/lib/peer-failover.ts';
+import { peerTable } from '../../../bench/lib/peer-table.ts';
 import type { LoadBalancerName } from '../../../lab/announcers.ts';
 
 const versions: Record<LoadBalancerName, string> = {
@@ -102,5 +103,26 @@ describe('controllerFigures', () => {
     assert.equal(figures.ctl_rss_ratio_10000?.value, 3);
     assert.equal(figures.ctl_rss_ratio_10000?.met, false);
     assert.equal(figures.ctl_speaker_rss_ratio_10000?.met, false);
+  });
+});
+
+describe('peerTable', () => {
+  const figure = (value: number) => ({ value, unit: 's', reference: 'r', bench: 'peers' });
+  it('has a column per implementation and ours ÷ each peer, and skips rows no run produced', () => {
+    const table = peerTable({
+      peers_failover_crash_p99_s_baremetal_lb: figure(0.6),
+      peers_failover_crash_p99_s_metallb: figure(6),
+      peers_failover_crash_p99_s_keepalived: figure(3),
+    });
+    const lines = table.trimEnd().split('\n');
+    assert.equal(lines.length, 3, table);
+    assert.match(
+      lines[0]!,
+      /^\| figure \| baremetal-lb \| ours, --timing fast \| MetalLB \| kube-vip \| keepalived \| keepalived tuned \| ours ÷ MetalLB/,
+    );
+    assert.equal(
+      lines[2],
+      '| crash failover p99, client side (s) | 0.6 | – | 6 | – | 3 | – | 0.10× |  | 0.20× |',
+    );
   });
 });
