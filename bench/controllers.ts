@@ -177,16 +177,9 @@ async function restartPhase(setup: Setup, port: number, before: ReadonlyMap<stri
 
 /** How many addresses the speaker's /metrics (inside its namespace) says it announces. */
 async function announcedBy(netns: string, port: number): Promise<number> {
-  const text = await execFileAsync('ip', [
-    'netns',
-    'exec',
-    netns,
-    'curl',
-    '-sf',
-    '-m',
-    '2',
-    `127.0.0.1:${port}/metrics`,
-  ])
+  // 10k announced IPs make a /metrics of a few MB: above execFile's default 1 MB buffer.
+  const curl = ['netns', 'exec', netns, 'curl', '-sf', '-m', '10', `127.0.0.1:${port}/metrics`];
+  const text = await execFileAsync('ip', curl, { maxBuffer: 256 * 1024 * 1024 })
     .then((r) => r.stdout)
     .catch(() => '');
   return text.split('\n').filter((l) => /^metallb_speaker_announced\{.*\} 1$/.test(l)).length;
@@ -232,10 +225,15 @@ async function speakerPhase(setup: Setup) {
     children.push(speaker);
     running.add(speaker.pid!);
     const deadline = Date.now() + deadlineMs;
-    while ((await announcedBy(node.netns, port)) < setup.count && Date.now() < deadline) await sleep(200);
+    let announced = 0;
+    while (announced < setup.count && Date.now() < deadline) {
+      announced = await announcedBy(node.netns, port);
+      if (announced < setup.count) await sleep(200);
+    }
     const speakerAllS = (performance.now() - started) / 1000;
     await settle(speaker.pid, 30_000);
-    return { speakerAllS, speakerRssMb: rssMb(speaker.pid), speakerCpuS: cpuSeconds(speaker.pid) };
+    const usage = { speakerRssMb: rssMb(speaker.pid), speakerCpuS: cpuSeconds(speaker.pid) };
+    return { speakerAllS, speakerAnnounced: announced, ...usage };
   } finally {
     for (const child of children) await stop(child);
     await removeNetnsPair(pair);
@@ -266,6 +264,7 @@ async function runOne(impl: Implementation, count: number): Promise<ControllerRu
       restartReadyS: round(restart.restartReadyS, 2),
       addressesMoved: restart.addressesMoved,
       speakerAllS: round(speaker.speakerAllS, 2),
+      speakerAnnounced: speaker.speakerAnnounced,
       speakerRssMb: round(speaker.speakerRssMb, 1),
       speakerCpuS: round(speaker.speakerCpuS, 2),
     };

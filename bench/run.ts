@@ -49,6 +49,9 @@ function machine(): Machine {
   };
 }
 
+/** Set by a ^C or SIGTERM of the runner: the running bench is stopped and no other starts. */
+let interrupted = false;
+
 /** Runs one bench in its own process group; on timeout the whole group goes, not only the bench. */
 function runBench(
   plan: BenchPlan,
@@ -84,8 +87,20 @@ function runBench(
       killGroup('SIGTERM');
       setTimeout(() => killGroup('SIGKILL'), graceMs).unref();
     }, limitS * 1000);
+    // The bench runs in a group of its own: a ^C or SIGTERM of the runner must reach it, so that it
+    // removes its namespaces and control planes, then the runner goes.
+    const passOn = (signal: NodeJS.Signals) => {
+      interrupted = true;
+      log(`${signal}: stopping ${plan.name}, then no further benchmark`);
+      killGroup('SIGTERM');
+      setTimeout(() => killGroup('SIGKILL'), graceMs).unref();
+    };
+    process.once('SIGINT', passOn);
+    process.once('SIGTERM', passOn);
     child.once('error', (error) => (stderrTail += `\n${error.message}`));
     child.once('close', (code, signal) => {
+      process.off('SIGINT', passOn);
+      process.off('SIGTERM', passOn);
       clearTimeout(timer);
       killGroup('SIGKILL');
       const seconds = Math.round((performance.now() - started) / 100) / 10;
@@ -122,6 +137,7 @@ async function main(): Promise<void> {
   const benches: Record<string, BenchOutcome> = {};
   try {
     for (const plan of plans) {
+      if (interrupted) break;
       log(`${plan.name}${quick ? ' (quick)' : ''} ...`);
       const { outcome, report } = await runBench(plan, path.join(tmp, `${plan.name}.json`));
       benches[plan.name] = outcome;
@@ -136,6 +152,12 @@ async function main(): Promise<void> {
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+  }
+  if (interrupted) {
+    // A half run would replace the last full figures with fewer: leave results.json as it was.
+    log('interrupted: bench/results.json left as it was');
+    process.exitCode = 130;
+    return;
   }
   const resultsFile = path.join(benchDir, 'results.json');
   const previous = options.only ? readPrevious(resultsFile) : undefined;

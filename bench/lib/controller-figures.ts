@@ -17,6 +17,8 @@ export interface ControllerRun {
   readonly addressesMoved: number;
   /** One speaker of the same implementation, alone on its node: until it announces every Service. */
   readonly speakerAllS: number;
+  /** How many it announced by then (fewer only when the deadline passed). */
+  readonly speakerAnnounced: number;
   readonly speakerRssMb: number;
   readonly speakerCpuS: number;
 }
@@ -63,6 +65,9 @@ function runFigures(run: ControllerRun, metallb: string): Record<string, Figure>
       value: run.speakerAllS,
       unit: 's',
       reference: `${who.replace('controller', 'speaker')}, alone on a node with a ready endpoint of every Service: from its start until its metallb_speaker_announced counts all ${run.count}`,
+      ...(run.speakerAnnounced < run.count
+        ? { note: `only ${run.speakerAnnounced} announced before the deadline` }
+        : {}),
     },
     [`spk_rss_mb_${suffix}`]: {
       value: run.speakerRssMb,

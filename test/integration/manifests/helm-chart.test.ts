@@ -120,6 +120,9 @@ test('MetalLB-named values reach the objects', async () => {
   assert.deepEqual(controller.spec.tolerations, [{ key: 'dedicated', operator: 'Exists' }]);
   assert.equal(speaker.spec.containers[0].resources.limits.memory, '300Mi');
   assert.equal(speaker.metadata.annotations, undefined);
+  const fast = find(await render('speaker.memberlist.timing=fast'), 'DaemonSet', 'speaker')!.spec.template;
+  assert.ok(args(fast).includes('--timing=fast'));
+  assert.ok(!args(speaker).some((a) => a.startsWith('--timing')), 'the default timing adds no flag');
 });
 
 test('monitoring: PodMonitors, ServiceMonitors with their Services, and alert rules on MetalLB metric names', async () => {

@@ -93,6 +93,7 @@ describe('controllerFigures', () => {
     restartReadyS: 2,
     addressesMoved: 0,
     speakerAllS: 5,
+    speakerAnnounced: 10_000,
     speakerRssMb: rss,
     speakerCpuS: 3,
   });
