@@ -2,6 +2,7 @@
 // bench/results.json and draws their series into bench/out/*.svg. A bench that fails or overruns is
 // recorded and the others still count.
 //   node_modules/.bin/node bench/run.ts [--quick] [--only a,b] [--markdown]
+//   node_modules/.bin/node bench/run.ts --tables   (no run: the Markdown tables of bench/results.json)
 
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,7 @@ const { values: options } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     markdown: { type: 'boolean', default: false },
+    tables: { type: 'boolean', default: false },
   },
 });
 const quick = options.quick;
@@ -120,6 +122,13 @@ function runBench(
   });
 }
 
+/** Our own figures in one table; the comparison with the peers in its own, one column per implementation. */
+function markdownTables(results: Results): string {
+  const comparison = new Set(['peers', 'controllers']);
+  const own = Object.fromEntries(Object.entries(results.figures).filter(([, f]) => !comparison.has(f.bench)));
+  return `${markdownTable({ ...results, figures: own })}\n${peerTable(results.figures)}`;
+}
+
 function readPrevious(file: string): Results | undefined {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as Results;
@@ -181,8 +190,14 @@ async function main(): Promise<void> {
   if (carried.length) log(`kept the figures of ${carried.join(', ')} from the previous results.json`);
   process.stdout.write(summaryTable(results));
   process.stdout.write(`${results.mode} run took ${results.durationSeconds} s; wrote bench/results.json\n`);
-  if (options.markdown) process.stdout.write(`\n${markdownTable(results)}\n${peerTable(results.figures)}`);
+  if (options.markdown) process.stdout.write(`\n${markdownTables(results)}`);
   if (Object.values(benches).some((b) => !b.ok)) process.exitCode = 1;
 }
 
-await main();
+if (options.tables) {
+  const results = readPrevious(path.join(benchDir, 'results.json'));
+  if (!results) throw new Error('bench/results.json is missing or unreadable: run the benchmarks first');
+  process.stdout.write(markdownTables(results));
+} else {
+  await main();
+}

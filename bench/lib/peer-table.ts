@@ -46,7 +46,7 @@ const columns = [
 ] as const;
 const peerColumns = ['metallb', 'kube_vip', 'keepalived'] as const;
 
-const format = (n: number) => (Number.isInteger(n) ? n.toLocaleString('en-US') : String(n));
+const format = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 3 });
 
 function cell(figures: Readonly<Record<string, MergedFigure>>, name: string): number | undefined {
   const value = figures[name]?.value;
