@@ -1,7 +1,7 @@
 // Which implementation announces the lab's Services (`lab up --lb`): baremetal-lb, or the real
 // MetalLB, kube-vip or keepalived beside it for comparison. Only one announces at a time. Each gives the lab a
 // controller process and one announcing process per node, all named alike ("controller",
-// "speaker-NODE") so that `lab status`, restarts and the benchmarks treat the three the same.
+// "speaker-NODE") so that `lab status`, restarts and the benchmarks treat them all the same.
 import { join } from 'node:path';
 import { systemNamespace } from './cluster-objects.ts';
 import type { PeerProgram } from './kube/binaries.ts';

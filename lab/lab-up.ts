@@ -51,7 +51,7 @@ export interface LabOptions {
   readonly kube?: KubeBackend;
   /** How the product is installed: kubectl apply of manifests/ (default) or the Helm chart. */
   readonly install?: InstallMethod;
-  /** Which implementation announces: baremetal-lb (default), or the real MetalLB or kube-vip. */
+  /** Which implementation announces: baremetal-lb (default), or the real MetalLB, kube-vip or keepalived. */
   readonly lb?: LoadBalancerName;
   /** Files (or, for crds, a directory) to apply instead of manifests/crds and manifests/examples/…. */
   readonly manifests?: {

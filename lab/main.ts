@@ -68,16 +68,23 @@ type LabAction = 'up' | 'down' | 'status' | 'logs';
 
 const actionUsage: Record<LabAction, string> = {
   up: `usage: baremetal-lb lab up [--nodes N] [--kube embedded|real] [--install kustomize|helm]
-                       [--lb baremetal-lb|metallb|kube-vip] [--dir DIR] [--prefix NAME]
+                       [--lb IMPLEMENTATION] [--dir DIR] [--prefix NAME]
 
 Creates the lab (default 3 nodes) and returns once the ingress Service has its IP. --kube real runs
 etcd, kube-apiserver and kube-controller-manager v1.36 instead of the embedded API server (built from
 Go modules on first use: about 11 minutes on 2 cores, then cached). --install helm installs the
 product with its Helm chart (helm v4, built the same way) instead of applying manifests/; it needs
---kube real, whose DaemonSet controller makes the speaker Pods. --lb metallb or kube-vip runs the
-real MetalLB v0.15.3 (its own controller and pools) or kube-vip v1.2.2 (announcing what
-baremetal-lb's controller assigns) instead of baremetal-lb, for comparison; it needs --kube real
-(built from Go modules on first use: about 4 minutes). Needs root.
+--kube real, whose DaemonSet controller makes the speaker Pods. Needs root.
+
+--lb says who announces, for comparison (only one at a time):
+  baremetal-lb       ours (the default)
+  baremetal-lb-fast  ours, speakers on --timing fast
+  metallb            the real MetalLB v0.15.3, its own controller and pools   (needs --kube real)
+  kube-vip           kube-vip v1.2.2, announcing what our controller assigns  (needs --kube real)
+  keepalived         keepalived's VRRP with its defaults, advert_int 1        (needs --kube real)
+  keepalived-tuned   VRRPv3, advert_int 0.1                                   (needs --kube real)
+MetalLB and kube-vip are built from Go modules on first use (about 3 minutes); keepalived is
+Debian's package.
 `,
   down: `usage: baremetal-lb lab down [--dir DIR] [--prefix NAME]
 
