@@ -1,10 +1,11 @@
-// baremetal-lb beside the real MetalLB and kube-vip, in one run: idle memory and CPU of each one's
-// controller and announcers, and failover as the client sees it.
-// A 3-node lab of each on the real control plane (`lab up --kube real --lb …`), all up at once, and
-// the trials interleaved (crash and graceful, ours, MetalLB, kube-vip, round after round) so that
-// machine noise falls on all three alike. A trial is the one of bench/failover-client.ts: a GET to the
-// VIP from the client every 10 ms; SIGKILL of the announcing node's announcer with its cable pulled
-// (crash), or SIGTERM (graceful); the time to the first answer from another node.
+// baremetal-lb beside the real MetalLB, kube-vip and keepalived, in one run. A 3-node lab of each on
+// the real control plane (`lab up --kube real --lb …`: ours with its default and its fast timing,
+// MetalLB, kube-vip, keepalived with its defaults and tuned), all up at once. Then, in turn: idle
+// memory and CPU of each one's controller and announcers over one shared window; ARP and NDP answers
+// and the zero-loss ARP rate for each VIP from its lab's client; failover as the client sees it (a
+// trial is the one of bench/failover-client.ts: a GET every 10 ms; SIGKILL of the announcer's process
+// tree with its cable pulled, or SIGTERM), crash and graceful, the labs interleaved round after round
+// so that machine noise falls on all alike; last, kube-apiserver requests per new Service.
 // Run: node_modules/.bin/node bench/peers.ts [--quick] [--json FILE] [--trials N]
 
 import { dirname } from 'node:path';
