@@ -1,7 +1,7 @@
 // The controllers benchmark's figures: each controller's time to all addresses, RSS, CPU and restart
 // at each count, and baremetal-lb's ÷ MetalLB's. Pure.
 import type { Figure } from './figures.ts';
-import { round } from './figures.ts';
+import { figureKey, round } from './figures.ts';
 
 export type Implementation = 'baremetal-lb' | 'metallb';
 
@@ -30,12 +30,10 @@ const targets: Partial<Record<string, { text: string; met: (ratio: number) => bo
   speaker_rss_10000: { text: '≤ 1.5', met: (r) => r <= 1.5 },
 };
 
-const key = (impl: Implementation) => impl.replace(/-/g, '_');
-
 function runFigures(run: ControllerRun, metallb: string): Record<string, Figure> {
   const who = run.impl === 'metallb' ? `${metallb}'s controller` : "baremetal-lb's controller";
   const where = `${run.count} IPv6 LoadBalancer Services created 16 at a time on a fresh kube-apiserver`;
-  const suffix = `${run.count}_${key(run.impl)}`;
+  const suffix = `${run.count}_${figureKey(run.impl)}`;
   return {
     [`ctl_all_ips_s_${suffix}`]: {
       value: run.allIpsS,

@@ -109,3 +109,8 @@ export function percentile(sorted: readonly number[], p: number): number {
 export function round(value: number, digits = 3): number {
   return Number(value.toFixed(digits));
 }
+
+/** An implementation's name as it ends a figure name: "kube-vip" → "kube_vip". */
+export function figureKey(name: string): string {
+  return name.replace(/-/g, '_');
+}

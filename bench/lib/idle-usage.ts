@@ -5,7 +5,7 @@ import type { LabState } from '../../lab/lab-state.ts';
 import { isAlive } from '../../lab/processes.ts';
 import { sleep } from './failover-lab.ts';
 import type { Figure } from './figures.ts';
-import { round } from './figures.ts';
+import { figureKey, round } from './figures.ts';
 import { cpuSeconds, rssMb } from './process-usage.ts';
 
 export type Role = 'controller' | 'speaker';
@@ -67,27 +67,26 @@ export function idleFigures(
   windowS: number,
 ): Record<string, Figure> {
   const figures: Record<string, Figure> = {};
-  const key = (lb: LoadBalancerName) => lb.replace(/-/g, '_');
   const ours = usage.get('baremetal-lb');
   for (const [lb, byRole] of usage) {
     for (const role of ['controller', 'speaker'] as const) {
       if (role === 'controller' && controllerIsOurs(lb) && lb !== 'baremetal-lb') continue;
       const u = byRole[role];
       const what = `${versions[lb]} ${role === 'speaker' ? 'announcer (mean per node)' : 'controller'}, idle with one Service, ${windowS} s window`;
-      figures[`peers_idle_${role}_rss_mb_${key(lb)}`] = {
+      figures[`peers_idle_${role}_rss_mb_${figureKey(lb)}`] = {
         value: u.rssMb,
         unit: 'MB',
         reference: what,
         samples: u.processes,
       };
-      figures[`peers_idle_${role}_cpu_pct_${key(lb)}`] = {
+      figures[`peers_idle_${role}_cpu_pct_${figureKey(lb)}`] = {
         value: u.cpuPercent,
         unit: '% of a core',
         reference: what,
         samples: u.processes,
       };
       if (!ours || isOurs(lb)) continue;
-      figures[`peers_idle_${role}_rss_ratio_${key(lb)}`] = {
+      figures[`peers_idle_${role}_rss_ratio_${figureKey(lb)}`] = {
         value: round(ours[role].rssMb / u.rssMb, 3),
         unit: 'ratio',
         reference: `baremetal-lb's idle ${role} RSS (${ours[role].rssMb} MB) ÷ ${versions[lb]}'s (${u.rssMb} MB), same window`,

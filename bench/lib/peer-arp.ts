@@ -8,7 +8,7 @@ import { isOurs, type LoadBalancerName } from '../../lab/announcers.ts';
 import { ensureArpFlood, floodRates, floodSearch } from './arp-flood.ts';
 import type { FailoverLab } from './failover-lab.ts';
 import type { Figure } from './figures.ts';
-import { round } from './figures.ts';
+import { figureKey, round } from './figures.ts';
 import type { ClientPlan, ClientResult, LatencyFigures, RateStep } from './l2-client.ts';
 import { inNetns } from './netns-pair.ts';
 import { clientLimited, zeroLossRate } from './rate-steps.ts';
@@ -73,13 +73,12 @@ export function vipAnswerFigures(
   answers: ReadonlyMap<LoadBalancerName, VipAnswers>,
   versions: Readonly<Record<LoadBalancerName, string>>,
 ): Record<string, Figure> {
-  const key = (lb: LoadBalancerName) => lb.replace(/-/g, '_');
   const figures: Record<string, Figure> = {};
   const ours = answers.get('baremetal-lb');
   for (const [lb, a] of answers) {
     const where = `${versions[lb]}, from the lab client through the lab switch`;
     for (const q of ['p50', 'p99'] as const) {
-      figures[`peers_arp_${q}_us_${key(lb)}`] = {
+      figures[`peers_arp_${q}_us_${figureKey(lb)}`] = {
         value: a.arp[q],
         unit: 'µs',
         reference: `ARP request → reply for the VIP, ${where} (the node's kernel for its own address, interleaved: ${a.kernelArp[q]} µs)`,
@@ -87,7 +86,7 @@ export function vipAnswerFigures(
         ...(a.arp.lost ? { note: `${a.arp.lost} unanswered within 20 ms` } : {}),
       };
       if (a.ndp) {
-        figures[`peers_ndp_${q}_us_${key(lb)}`] = {
+        figures[`peers_ndp_${q}_us_${figureKey(lb)}`] = {
           value: a.ndp[q],
           unit: 'µs',
           reference: `NDP solicitation → advertisement for the IPv6 VIP, ${where}`,
@@ -95,14 +94,14 @@ export function vipAnswerFigures(
         };
       }
     }
-    figures[`peers_arp_zero_loss_rps_${key(lb)}`] = {
+    figures[`peers_arp_zero_loss_rps_${figureKey(lb)}`] = {
       value: a.zeroLossRps,
       unit: 'rps',
       reference: `highest achieved ARP request rate for the VIP with every request answered, ${where}`,
       ...(a.generatorLimited ? { note: 'no loss at the fastest step: the generator set the ceiling' } : {}),
     };
     if (!ours || isOurs(lb)) continue;
-    figures[`peers_arp_p50_ratio_${key(lb)}`] = {
+    figures[`peers_arp_p50_ratio_${figureKey(lb)}`] = {
       value: round(ours.arp.p50 / a.arp.p50, 3),
       unit: 'ratio',
       reference: `baremetal-lb's ARP reply p50 (${ours.arp.p50} µs) ÷ ${versions[lb]}'s (${a.arp.p50} µs), same run`,
@@ -110,7 +109,7 @@ export function vipAnswerFigures(
     };
     // A peer that lost requests even at the lowest step has no zero-loss rate to divide by.
     const comparable = a.zeroLossRps > 0;
-    figures[`peers_arp_zero_loss_ratio_${key(lb)}`] = {
+    figures[`peers_arp_zero_loss_ratio_${figureKey(lb)}`] = {
       value: comparable ? round(ours.zeroLossRps / a.zeroLossRps, 3) : Number.NaN,
       unit: 'ratio',
       reference: `baremetal-lb's zero-loss ARP rate (${ours.zeroLossRps} rps) ÷ ${versions[lb]}'s (${a.zeroLossRps} rps), same run`,

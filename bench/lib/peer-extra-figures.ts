@@ -2,10 +2,8 @@
 import { isOurs, type LoadBalancerName } from '../../lab/announcers.ts';
 import type { RequestCount } from './api-requests.ts';
 import type { Figure, Series } from './figures.ts';
-import { round } from './figures.ts';
+import { figureKey, round } from './figures.ts';
 import type { VipAnswers } from './peer-arp.ts';
-
-const key = (lb: LoadBalancerName) => lb.replace(/-/g, '_');
 
 export function apiRequestFigures(
   counts: ReadonlyMap<LoadBalancerName, RequestCount>,
@@ -14,7 +12,7 @@ export function apiRequestFigures(
   const figures: Record<string, Figure> = {};
   const ours = counts.get('baremetal-lb');
   for (const [lb, c] of counts) {
-    figures[`peers_api_requests_per_service_${key(lb)}`] = {
+    figures[`peers_api_requests_per_service_${figureKey(lb)}`] = {
       value: round(c.perService, 1),
       unit: 'count',
       reference:
@@ -24,7 +22,7 @@ export function apiRequestFigures(
       samples: c.services,
     };
     if (!ours || isOurs(lb)) continue;
-    figures[`peers_api_requests_ratio_${key(lb)}`] = {
+    figures[`peers_api_requests_ratio_${figureKey(lb)}`] = {
       value: round(ours.perService / c.perService, 3),
       unit: 'ratio',
       reference: `baremetal-lb's API requests per new Service (${round(ours.perService, 1)}) ÷ ${versions[lb]}'s (${round(c.perService, 1)}), same run`,

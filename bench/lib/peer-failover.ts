@@ -4,7 +4,7 @@ import { isOurs, type LoadBalancerName } from '../../lab/announcers.ts';
 import { medianTrial, timeline } from './failover-measure.ts';
 import { failoverDeadlineMs, type Kind, type Trial } from './failover-trial.ts';
 import type { Figure, Series } from './figures.ts';
-import { percentile, round } from './figures.ts';
+import { figureKey, percentile, round } from './figures.ts';
 
 /** The peers issue's targets for ours ÷ a peer's p99, by kind and peer. */
 const ratioTargets: Partial<Record<string, number>> = {
@@ -13,7 +13,6 @@ const ratioTargets: Partial<Record<string, number>> = {
   crash_keepalived: 0.25,
   crash_fast_keepalived_tuned: 1.0,
 };
-const key = (lb: LoadBalancerName) => lb.replace(/-/g, '_');
 const ms = (s: number | undefined) => (s === undefined ? '-' : `${round(s * 1000, 1)} ms`);
 
 /** Seconds to the first answer from another node; a trial that saw none counts at the deadline. */
@@ -42,8 +41,8 @@ function implementationFigures(
     ...(note ? { note } : {}),
   });
   return {
-    [`peers_failover_${kind}_p50_s_${key(lb)}`]: figure(0.5),
-    [`peers_failover_${kind}_p99_s_${key(lb)}`]: figure(0.99),
+    [`peers_failover_${kind}_p50_s_${figureKey(lb)}`]: figure(0.5),
+    [`peers_failover_${kind}_p99_s_${figureKey(lb)}`]: figure(0.99),
   };
 }
 
@@ -58,7 +57,7 @@ function ratioFigures(
 ) {
   const pairs: [LoadBalancerName, LoadBalancerName, string][] = [...byLb.keys()]
     .filter((peer) => !isOurs(peer))
-    .map((peer) => ['baremetal-lb', peer, key(peer)]);
+    .map((peer) => ['baremetal-lb', peer, figureKey(peer)]);
   pairs.push(['baremetal-lb-fast', 'keepalived-tuned', 'fast_keepalived_tuned']);
   const figures: Record<string, Figure> = {};
   for (const [oursLb, peer, suffix] of pairs) {
@@ -97,7 +96,7 @@ export function failoverResults(
       Object.assign(figures, implementationFigures(versions, nodeCount, lb, kind, ts));
       const median = medianTrial(ts);
       if (!median) continue;
-      series[`${kind}_timeline_${key(lb)}`] = timeline(
+      series[`${kind}_timeline_${figureKey(lb)}`] = timeline(
         `${versions[lb]}: which node answered each client probe (${kind}); median trial, ${ms(median.failoverS)}`,
         median.records,
         median.struckAt,
