@@ -37,7 +37,7 @@ const rows: readonly Row[] = [
 ];
 
 const columns = [
-  ['baremetal-lb', 'baremetal-lb'],
+  ['baremetal_lb', 'baremetal-lb'],
   ['baremetal_lb_fast', 'ours, --timing fast'],
   ['metallb', 'MetalLB'],
   ['kube_vip', 'kube-vip'],
@@ -67,11 +67,10 @@ export function peerTable(figures: Readonly<Record<string, MergedFigure>>): stri
   ];
   const lines = [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`];
   for (const row of rows) {
-    const value = (key: string) =>
-      cell(figures, row.pattern.replace('{lb}', key === 'baremetal-lb' ? 'baremetal_lb' : key));
+    const value = (key: string) => cell(figures, row.pattern.replace('{lb}', key));
     const values = columns.map(([key]) => value(key));
     if (values.every((v) => v === undefined)) continue;
-    const ours = value('baremetal-lb');
+    const ours = value('baremetal_lb');
     const label = row.unit ? `${row.label} (${row.unit})` : row.label;
     const cells = values.map((v) => (v === undefined ? '–' : format(v)));
     lines.push(`| ${[label, ...cells, ...peerColumns.map((p) => ratioCell(ours, value(p)))].join(' | ')} |`);
