@@ -8,6 +8,7 @@
 //   node_modules/.bin/node bench/controllers.ts [--quick] [--json FILE]
 // Full: 1 000 and 10 000 Services; --quick: 500.
 import { type ChildProcess, execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -117,10 +118,20 @@ async function waitInUse(port: number, count: number, timeoutMs: number): Promis
 
 /** What a runner's timeout or ^C must not leave behind: the control plane runs detached. */
 const running = new Set<number>();
+/** Each run's folder, and the speaker phase's namespaces, to remove on a signal too. */
+const folders = new Set<string>();
+const speakerPair = planNetnsPair(`cpb${process.pid}`);
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
-    for (const pid of running) process.kill(pid, 'SIGKILL');
-    process.exit(143);
+    for (const pid of running) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // It has exited already.
+      }
+    }
+    for (const folder of folders) rmSync(folder, { recursive: true, force: true });
+    void removeNetnsPair(speakerPair).finally(() => process.exit(143));
   });
 }
 
@@ -205,7 +216,7 @@ async function startSpeaker(setup: Setup, node: LabHost, port: number): Promise<
  * ready endpoint there for every Service: until it announces them all, then its RSS and CPU.
  */
 async function speakerPhase(setup: Setup) {
-  const pair = planNetnsPair(`cpb${process.pid}`);
+  const pair = speakerPair;
   const children: ChildProcess[] = [];
   try {
     const podOf =
@@ -219,6 +230,7 @@ async function speakerPhase(setup: Setup) {
       podOf,
       children,
     });
+    for (const child of children) running.add(child.pid!);
     const port = 7472;
     const started = performance.now();
     const speaker = await startSpeaker(setup, node, port);
@@ -242,6 +254,7 @@ async function speakerPhase(setup: Setup) {
 
 async function runOne(impl: Implementation, count: number): Promise<ControllerRun> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'controllers-bench-'));
+  folders.add(dir);
   const api = await startBenchApi('real', dir);
   for (const pid of api.pids()) running.add(pid);
   const { kubectl } = await ensureKubeBinaries({ log });
@@ -272,6 +285,7 @@ async function runOne(impl: Implementation, count: number): Promise<ControllerRu
     await api.stop();
     for (const pid of api.pids()) running.delete(pid);
     await rm(dir, { recursive: true, force: true });
+    folders.delete(dir);
   }
 }
 
