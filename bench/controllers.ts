@@ -9,7 +9,7 @@
 // Full: 1 000 and 10 000 Services; --quick: 500.
 import { type ChildProcess, execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -18,14 +18,21 @@ import { loadKubeConfig } from '../common/kube/kubeconfig.ts';
 import { hostPodObject, speakerPodObject } from '../lab/cluster-objects.ts';
 import { metallbVersion } from '../lab/kube/binaries.ts';
 import { ensureKubeBinaries, ensurePeerBinaries } from '../lab/kube/build.ts';
-import { moduleSourceDir } from '../lab/kube/module-source.ts';
 import { kubectlFor } from '../lab/kubectl.ts';
 import type { LabHost } from '../lab/network/topology.ts';
-import { metallbInstallObjects, metallbNamespace, metallbSpeakerPod } from '../lab/peers/metallb.ts';
+import { installMetallb, metallbNamespace, metallbSpeakerPod } from '../lab/peers/metallb.ts';
 import { freeLoopbackPort } from '../lab/wait.ts';
 import { startBenchApi } from './lib/bench-api.ts';
 import { type ControllerRun, controllerFigures, type Implementation } from './lib/controller-figures.ts';
-import { inParallel, serviceBody, settle, spawnCli, stop, watchAssigned } from './lib/controller-process.ts';
+import {
+  cli,
+  inParallel,
+  serviceBody,
+  settle,
+  spawnCli,
+  stop,
+  watchAssigned,
+} from './lib/controller-process.ts';
 import { benchArgs, report, round } from './lib/figures.ts';
 import { planNetnsPair, removeNetnsPair } from './lib/netns-pair.ts';
 import { cpuSeconds, rssMb } from './lib/process-usage.ts';
@@ -36,22 +43,14 @@ const counts = args.quick ? [500] : [1000, 10_000];
 const deadlineMs = 600_000;
 const pool = '2001:db8::/112';
 const execFileAsync = promisify(execFile);
-const cli = path.resolve(import.meta.dirname, '../bin/baremetal-lb');
 const log = (line: string) => process.stderr.write(`controllers: ${line}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** MetalLB's CRDs and namespace from its own manifest, and one IPAddressPool; ours reads a ConfigMap. */
 async function configure(impl: Implementation, kubeconfig: string, dir: string, kubectl: string) {
   const run = kubectlFor(kubeconfig, dir, kubectl);
-  const source = await moduleSourceDir('metallb', 'go.universe.tf/metallb');
-  const manifest = await readFile(path.join(source, 'config', 'manifests', 'metallb-native.yaml'), 'utf8');
   // Both read the metallb.io kinds, so both get MetalLB's CRDs.
-  await run.apply(
-    metallbInstallObjects(manifest).filter((o) =>
-      ['Namespace', 'CustomResourceDefinition'].includes(o.kind ?? ''),
-    ),
-  );
-  await run('wait', '--for=condition=Established', '--timeout=30s', 'crd/ipaddresspools.metallb.io');
+  await installMetallb(run, ['Namespace', 'CustomResourceDefinition']);
   if (impl === 'metallb') {
     await run.apply([
       {

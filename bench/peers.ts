@@ -9,7 +9,7 @@
 // Run: node_modules/.bin/node bench/peers.ts [--quick] [--json FILE] [--trials N]
 
 import { dirname } from 'node:path';
-import { type LoadBalancerName, loadBalancers, needsVipBeforeStart } from '../lab/announcers.ts';
+import { isKeepalived, type LoadBalancerName, loadBalancers } from '../lab/announcers.ts';
 import { kubeVipVersion, metallbVersion } from '../lab/kube/binaries.ts';
 import { kubectlFor } from '../lab/kubectl.ts';
 import { ingress } from '../lab/lab-up.ts';
@@ -51,7 +51,7 @@ const ms = (s: number | undefined) => (s === undefined ? '-' : `${round(s * 1000
 const apiServices = 20;
 const apiWindowMs = args.quick ? 8000 : 15_000;
 /** keepalived's VRRP instance holds the IPv4 VIP only. */
-const servesIpv6 = (lb: LoadBalancerName) => !needsVipBeforeStart(lb);
+const servesIpv6 = (lb: LoadBalancerName) => !isKeepalived(lb);
 
 async function startLabs(): Promise<Map<LoadBalancerName, FailoverLab>> {
   const labs = new Map<LoadBalancerName, FailoverLab>();
@@ -106,7 +106,7 @@ async function failoverPhase(labs: ReadonlyMap<LoadBalancerName, FailoverLab>) {
 async function apiRequestsPhase(labs: ReadonlyMap<LoadBalancerName, FailoverLab>) {
   const counts = new Map<LoadBalancerName, RequestCount>();
   for (const [lb, lab] of labs) {
-    if (needsVipBeforeStart(lb)) continue;
+    if (isKeepalived(lb)) continue;
     const kubectl = kubectlFor(lab.state.kubeconfig, dirname(lab.state.kubeconfig), lab.state.kubectl);
     counts.set(lb, await requestsPerService(kubectl, ingress.namespace, apiServices, apiWindowMs));
     log(`${lb}: ${round(counts.get(lb)!.perService, 1)} API requests per new Service`);

@@ -34,16 +34,17 @@ export function parseLoadBalancer(text: string): LoadBalancerName {
   throw new Error(`--lb ${text}: expected one of ${loadBalancers.join(', ')}`);
 }
 
-const isKeepalived = (lb: LoadBalancerName): lb is KeepalivedProfile => lb.startsWith('keepalived');
+/**
+ * keepalived knows nothing of Kubernetes: it is told the VIP in advance, holds that one IPv4 address
+ * and announces no other Service, and serves no /metrics.
+ */
+export const isKeepalived = (lb: LoadBalancerName): lb is KeepalivedProfile => lb.startsWith('keepalived');
 
 /** baremetal-lb itself: with its default timing, or "baremetal-lb-fast", its speakers on `--timing fast`. */
 export const isOurs = (lb: LoadBalancerName): boolean => lb.startsWith('baremetal-lb');
 
 /** Whether the lab's controller is baremetal-lb's (MetalLB brings its own; the others assign nothing). */
 export const controllerIsOurs = (lb: LoadBalancerName): boolean => lb !== 'metallb';
-
-/** Whether the announcers must be told the VIP in advance: keepalived knows nothing of Kubernetes. */
-export const needsVipBeforeStart = isKeepalived;
 
 /**
  * Whether the announcer puts the VIP on the node's interface (so the kernel answers ARP for it and a

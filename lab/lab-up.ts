@@ -8,9 +8,9 @@ import { join, resolve } from 'node:path';
 import {
   announcerProcesses,
   controllerProcess,
+  isKeepalived,
   isOurs,
   type LoadBalancerName,
-  needsVipBeforeStart,
   readsSpeakerPods,
 } from './announcers.ts';
 import {
@@ -98,7 +98,7 @@ export async function labUp(options: LabOptions): Promise<LabState> {
       `--lb ${lb} needs --kube real and the default --install: it runs the real ${lb} against the real control plane`,
     );
   }
-  if (needsVipBeforeStart(lb)) log(`keepalived ${await installedKeepalivedVersion()}`);
+  if (isKeepalived(lb)) log(`keepalived ${await installedKeepalivedVersion()}`);
   const peers = lb === 'metallb' || lb === 'kube-vip' ? await ensurePeerBinaries({ log }) : undefined;
   await assertLabOrEmpty(paths);
   const existing = await readState(paths).catch(() => undefined);
@@ -228,7 +228,7 @@ export async function labUp(options: LabOptions): Promise<LabState> {
       const announcers = await announcerProcesses({ ...context, ...(vip ? { vip } : {}) });
       for (const [nodeName, spec] of announcers) speakerPids.set(nodeName, start(spec).pid);
     };
-    if (!needsVipBeforeStart(lb)) await startAnnouncers();
+    if (!isKeepalived(lb)) await startAnnouncers();
 
     // One IP per family the Service asks for: a dual-stack Service may get its second IP a moment later.
     const ips = await waitFor(
@@ -247,7 +247,7 @@ export async function labUp(options: LabOptions): Promise<LabState> {
       },
       watch,
     );
-    if (needsVipBeforeStart(lb)) await startAnnouncers(ips.find((ip) => !ip.includes(':')));
+    if (isKeepalived(lb)) await startAnnouncers(ips.find((ip) => !ip.includes(':')));
     const state: LabState = {
       prefix: topology.prefix,
       kubeconfig: paths.kubeconfig,

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { type CoreV1Api, type KubeConfig, makeInformer, type V1Service } from '@kubernetes/client-node';
 import { cpuSeconds } from './process-usage.ts';
 
-const cli = path.resolve(import.meta.dirname, '../../bin/baremetal-lb');
+export const cli = path.resolve(import.meta.dirname, '../../bin/baremetal-lb');
 /** Service creates in flight at once. */
 export const concurrency = 16;
 

@@ -1,7 +1,7 @@
 // One failover trial on the bench's lab, from steady state to steady state: wait until the lab is
 // steady and the client's traffic reaches the leader, strike the leader, time the client's first
 // answer from another node, then put the leader back (cable in, speaker started again).
-import { addsVipToInterface, isOurs, needsVipBeforeStart } from '../../lab/announcers.ts';
+import { addsVipToInterface, isKeepalived, isOurs } from '../../lab/announcers.ts';
 import { isAlive, processTree } from '../../lab/processes.ts';
 import { type FailoverLab, sleep, wallMs } from './failover-lab.ts';
 import {
@@ -91,7 +91,7 @@ async function pollPeer(lab: FailoverLab): Promise<PeerPoll> {
   const onInterface = addsVipToInterface(lab.lb);
   const entries = await Promise.all(
     lab.topology.nodes.map(async (n) => {
-      if (needsVipBeforeStart(lab.lb)) {
+      if (isKeepalived(lab.lb)) {
         return [n.name, { answers: isAlive(lab.speakerPid(n)), holds: await lab.holdsVip(n) }] as const;
       }
       const text = await lab.speakerMetrics(n);

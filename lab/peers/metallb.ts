@@ -48,11 +48,15 @@ export function metallbInstallObjects(manifest: string): ManifestObject[] {
     });
 }
 
-/** Namespace, CRDs, ServiceAccounts, RBAC and ConfigMap from MetalLB's manifest. */
-export async function installMetallb(kubectl: Kubectl): Promise<void> {
+/**
+ * Namespace, CRDs, ServiceAccounts, RBAC and ConfigMap from MetalLB's manifest; with `kinds`, only
+ * the objects of those kinds.
+ */
+export async function installMetallb(kubectl: Kubectl, kinds?: readonly string[]): Promise<void> {
   const source = await moduleSourceDir('metallb', 'go.universe.tf/metallb');
   const manifest = await readFile(join(source, 'config', 'manifests', 'metallb-native.yaml'), 'utf8');
-  await kubectl.apply(metallbInstallObjects(manifest));
+  const objects = metallbInstallObjects(manifest);
+  await kubectl.apply(kinds ? objects.filter((o) => kinds.includes(o.kind ?? '')) : objects);
   await kubectl('wait', '--for=condition=Established', '--timeout=30s', 'crd/ipaddresspools.metallb.io');
 }
 
