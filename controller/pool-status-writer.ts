@@ -9,7 +9,7 @@ import {
 import { describeApiError } from '../common/kube/api-errors.ts';
 import type { Logger } from '../common/observability/logger.ts';
 import type { PoolUsage } from './allocator/allocator.ts';
-import { poolStatuses, sameStatus } from './pool-status.ts';
+import { mayBeStatus, type PoolStatus, poolStatuses, statusJson } from './pool-status.ts';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
@@ -31,17 +31,27 @@ export interface PoolStatusWriter {
   stop(): void;
 }
 
+// Counts past 2^53 go out as exact digits: JSON.rawJSON keeps a number's text through the
+// client's JSON.stringify.
+const { rawJSON } = JSON as unknown as { rawJSON(text: string): unknown };
+const exactNumbers = (status: PoolStatus) =>
+  Object.fromEntries(Object.entries(status).map(([field, count]) => [field, rawJSON(String(count))]));
+
 export function poolStatusWriter(options: PoolStatusWriterOptions): PoolStatusWriter {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  // What was last written per pool, exactly: the informer's copy rounds counts past 2^53, so a
+  // change of one address in a huge pool shows only here.
+  const written = new Map<string, string>();
 
   async function write(): Promise<void> {
     const current = options.usage();
     if (!current) return;
     let failed = false;
     for (const [name, status] of poolStatuses(current.usage, current.poolNames)) {
-      const object = options.poolObject(name) as { status?: Record<string, number> } | undefined;
-      if (!object || sameStatus(object.status, status)) continue;
+      const object = options.poolObject(name) as { status?: Record<string, unknown> } | undefined;
+      const text = statusJson(status);
+      if (!object || (mayBeStatus(object.status, status) && written.get(name) === text)) continue;
       try {
         await options.custom.patchNamespacedCustomObjectStatus(
           {
@@ -50,10 +60,11 @@ export function poolStatusWriter(options: PoolStatusWriterOptions): PoolStatusWr
             namespace: options.namespace,
             plural: 'ipaddresspools',
             name,
-            body: { status },
+            body: { status: exactNumbers(status) },
           },
           mergePatch,
         );
+        written.set(name, text);
       } catch (error) {
         failed = true;
         options.logger.warn({ pool: name, err: describeApiError(error) }, 'could not write pool status');

@@ -3,17 +3,18 @@
 
 import type { PoolUsage } from './allocator/allocator.ts';
 
+/** The status fields are int64: a /64 has more free addresses than that, so the count stops here. */
+export const int64Max = 2n ** 63n - 1n;
+
 export interface PoolStatus {
   assignedIPv4: number;
   assignedIPv6: number;
-  availableIPv4: number;
-  availableIPv6: number;
+  /** Exact, up to int64Max; past 2^53 a JavaScript number could not hold it. */
+  availableIPv4: bigint;
+  availableIPv6: bigint;
 }
 
-/** JSON numbers lose precision past 2^53; an IPv6 pool's free count is capped there. */
-function toCount(value: bigint): number {
-  return value > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(value);
-}
+const atMostInt64 = (value: bigint) => (value > int64Max ? int64Max : value);
 
 export function poolStatuses(
   usage: readonly PoolUsage[],
@@ -21,26 +22,40 @@ export function poolStatuses(
 ): Map<string, PoolStatus> {
   const out = new Map<string, PoolStatus>();
   for (const name of poolNames)
-    out.set(name, { assignedIPv4: 0, assignedIPv6: 0, availableIPv4: 0, availableIPv6: 0 });
+    out.set(name, { assignedIPv4: 0, assignedIPv6: 0, availableIPv4: 0n, availableIPv6: 0n });
   for (const entry of usage) {
     const status = out.get(entry.pool);
     if (!status) continue;
     if (entry.family === 4) {
       status.assignedIPv4 += entry.inUse;
-      status.availableIPv4 = toCount(BigInt(status.availableIPv4) + entry.available);
+      status.availableIPv4 = atMostInt64(status.availableIPv4 + entry.available);
     } else {
       status.assignedIPv6 += entry.inUse;
-      status.availableIPv6 = toCount(BigInt(status.availableIPv6) + entry.available);
+      status.availableIPv6 = atMostInt64(status.availableIPv6 + entry.available);
     }
   }
   return out;
 }
 
-export function sameStatus(a: Partial<PoolStatus> | undefined, b: PoolStatus): boolean {
+/** The status as JSON text, every count exact: what is written, and what a later write compares with. */
+export function statusJson(status: PoolStatus): string {
+  const { assignedIPv4, assignedIPv6, availableIPv4, availableIPv6 } = status;
+  return `{"assignedIPv4":${assignedIPv4},"assignedIPv6":${assignedIPv6},"availableIPv4":${availableIPv4},"availableIPv6":${availableIPv6}}`;
+}
+
+/**
+ * Whether a status read back through JSON.parse (where counts past 2^53 are rounded) could be
+ * `status`. Rounded the same way, what we wrote reads back equal; a count changed by someone else
+ * (or an object recreated without a status) does not.
+ */
+export function mayBeStatus(
+  read: Partial<Record<keyof PoolStatus, unknown>> | undefined,
+  status: PoolStatus,
+): boolean {
   return (
-    a?.assignedIPv4 === b.assignedIPv4 &&
-    a?.assignedIPv6 === b.assignedIPv6 &&
-    a?.availableIPv4 === b.availableIPv4 &&
-    a?.availableIPv6 === b.availableIPv6
+    read?.assignedIPv4 === status.assignedIPv4 &&
+    read?.assignedIPv6 === status.assignedIPv6 &&
+    read?.availableIPv4 === Number(status.availableIPv4) &&
+    read?.availableIPv6 === Number(status.availableIPv6)
   );
 }

@@ -4,6 +4,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { encodeJson, parseJson } from './json-codec.ts';
 import type { KObject } from './object-model.ts';
 import type { LogEntry } from './object-store.ts';
 
@@ -38,7 +39,7 @@ export class PersistenceLog {
   }
 
   append(entry: LogEntry): void {
-    fs.writeSync(this.fd, `${JSON.stringify(entry)}\n`);
+    fs.writeSync(this.fd, `${encodeJson(entry)}\n`);
     fs.fdatasyncSync(this.fd);
     this.entriesSinceSnapshot++;
   }
@@ -53,7 +54,7 @@ export class PersistenceLog {
     const temp = `${target}.tmp`;
     const fd = fs.openSync(temp, 'w');
     try {
-      fs.writeSync(fd, JSON.stringify(state));
+      fs.writeSync(fd, encodeJson(state));
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
@@ -85,7 +86,7 @@ function readState(dir: string): StoredState {
   let rv = 0;
   const snapshotPath = path.join(dir, snapshotFile);
   if (fs.existsSync(snapshotPath)) {
-    const snapshot = JSON.parse(fs.readFileSync(snapshotPath, 'utf8')) as StoredState;
+    const snapshot = parseJson(fs.readFileSync(snapshotPath, 'utf8')) as StoredState;
     rv = snapshot.rv;
     for (const entry of snapshot.objects) objects.set(identity(entry.key, entry.object), entry);
   }
@@ -95,7 +96,7 @@ function readState(dir: string): StoredState {
     if (line === '') continue;
     let entry: LogEntry;
     try {
-      entry = JSON.parse(line) as LogEntry;
+      entry = parseJson(line) as LogEntry;
     } catch (error) {
       // Only the last line can be torn by a crash mid-write, and it was never acknowledged.
       if (index >= lines.length - 2) break;

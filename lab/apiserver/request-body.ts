@@ -3,6 +3,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
+import { parseJson } from './json-codec.ts';
 import { decodeProtobufObject } from './protobuf-objects.ts';
 import { protobufMediaType } from './protobuf-wire.ts';
 import { ApiError, badRequest } from './status-errors.ts';
@@ -59,7 +60,7 @@ const unsupported = (type: string, supported: string[]): ApiError =>
 /** Decodes an object body (POST, PUT, DELETE options). */
 export function decodeObjectBody(contentType: string | undefined, body: Buffer): unknown {
   const type = mediaType(contentType);
-  if (type === 'application/json' || type === '') return parseJson(body);
+  if (type === 'application/json' || type === '') return parseJsonBody(body);
   if (type === 'application/yaml' || type === 'application/x-yaml') return parseYamlBody(body);
   if (type === protobufMediaType) return decodeProtobufObject(body);
   throw unsupported(type, ['application/json', 'application/yaml', protobufMediaType]);
@@ -72,9 +73,9 @@ export function patchTypeOf(contentType: string | undefined): PatchType {
   return patchType;
 }
 
-export function parseJson(body: Buffer): unknown {
+function parseJsonBody(body: Buffer): unknown {
   try {
-    return JSON.parse(body.toString('utf8'));
+    return parseJson(body.toString('utf8'));
   } catch (error) {
     throw badRequest(`the request body is not valid JSON: ${(error as Error).message}`);
   }

@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { applyPatch } from './apply-patch.ts';
 import { tableOf, wantsTable } from './content-negotiation.ts';
+import { parseJson } from './json-codec.ts';
 import type { DeleteOptions, ObjectLifecycle, WriteOptions } from './object-lifecycle.ts';
 import { isRecord, type KObject } from './object-model.ts';
 import { decodeObjectBody, patchTypeOf, readBody } from './request-body.ts';
@@ -129,7 +130,7 @@ async function serveResource(
       const raw = await readBody(req);
       let patch: unknown;
       try {
-        patch = JSON.parse(raw.toString('utf8'));
+        patch = parseJson(raw.toString('utf8'));
       } catch (error) {
         throw badRequest(`the patch is not valid JSON: ${(error as Error).message}`);
       }

@@ -16,6 +16,7 @@ import { decodeTokenRequestProtobuf } from './auth/token-request-protobuf.ts';
 import { apiVersions, group, groupList, resourceList, serverVersion } from './discovery.ts';
 import { type FaultControls, Faults } from './faults.ts';
 import { type Route, route } from './http-router.ts';
+import { encodeJson } from './json-codec.ts';
 import { ObjectLifecycle } from './object-lifecycle.ts';
 import { ObjectStore } from './object-store.ts';
 import { groupVersionDocument, rootDocument } from './openapi.ts';
@@ -367,7 +368,7 @@ function reply(res: ServerResponse, code: number, body: unknown): void {
     res.destroy();
     return;
   }
-  const text = JSON.stringify(body);
+  const text = encodeJson(body);
   res
     .writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) })
     .end(text);

@@ -4,6 +4,7 @@
 
 import type { ServerResponse } from 'node:http';
 import { tableOf, wantsTable } from './content-negotiation.ts';
+import { encodeJson } from './json-codec.ts';
 import type { ObjectLifecycle } from './object-lifecycle.ts';
 import type { KObject } from './object-model.ts';
 import type { ResourceType } from './resource-registry.ts';
@@ -90,7 +91,7 @@ export function serveWatch(context: WatchContext, request: WatchRequest, res: Se
     else res.write(line);
   };
   const write = (eventType: string, object: unknown) =>
-    writeLine(`${JSON.stringify({ type: eventType, object })}\n`);
+    writeLine(`${encodeJson({ type: eventType, object })}\n`);
   const send = (eventType: EventType, stored: KObject) => {
     if (table) {
       const object = view(stored);
@@ -98,9 +99,7 @@ export function serveWatch(context: WatchContext, request: WatchRequest, res: Se
       return;
     }
     const key = `${type.group}/${type.version}/${eventType}`;
-    writeLine(
-      encodedLine(stored, key, () => `${JSON.stringify({ type: eventType, object: view(stored) })}\n`),
-    );
+    writeLine(encodedLine(stored, key, () => `${encodeJson({ type: eventType, object: view(stored) })}\n`));
   };
   const deliver = (change: Change) => {
     const eventType = eventFor(change, matches);

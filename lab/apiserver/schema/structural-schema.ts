@@ -3,6 +3,7 @@
 // then validate. Errors name the field path (spec.addresses[0]) and read like the real server's.
 
 import { isIP } from 'node:net';
+import { encodeJson } from '../json-codec.ts';
 
 export interface SchemaError {
   field: string;
@@ -56,13 +57,13 @@ function walk(schema: Schema, value: unknown, path: string, result: SchemaResult
   if (isObject(value)) walkObject(schema, value, path, result, root);
   else if (Array.isArray(value)) walkArray(schema, value, path, result);
   else if (typeof value === 'string') checkString(schema, value, path, result);
-  else if (typeof value === 'number') checkNumber(schema, value, path, result);
+  else if (typeof value === 'number' || typeof value === 'bigint') checkNumber(schema, value, path, result);
   return value;
 }
 
 function checkType(schema: Schema, value: unknown, path: string, result: SchemaResult): boolean {
   if (schema['x-kubernetes-int-or-string'] === true) {
-    if (typeof value === 'string' || Number.isInteger(value)) return true;
+    if (typeof value === 'string' || jsonTypeOf(value) === 'integer') return true;
     fail(
       result,
       path,
@@ -223,7 +224,7 @@ function formatHolds(format: string, value: string): boolean {
   }
 }
 
-function checkNumber(schema: Schema, value: number, path: string, result: SchemaResult): void {
+function checkNumber(schema: Schema, value: number | bigint, path: string, result: SchemaResult): void {
   const invalid = (detail: string): void =>
     fail(result, path, 'FieldValueInvalid', `Invalid value: ${value}: ${detail}`);
   if (typeof schema.minimum === 'number') {
@@ -246,7 +247,7 @@ function checkNumber(schema: Schema, value: number, path: string, result: Schema
 
 function checkEnum(schema: Schema, value: unknown, path: string, result: SchemaResult): void {
   if (!Array.isArray(schema.enum)) return;
-  if (schema.enum.some((allowed) => JSON.stringify(allowed) === JSON.stringify(value))) return;
+  if (schema.enum.some((allowed) => encodeJson(allowed) === encodeJson(value))) return;
   const supported = schema.enum.map((allowed) => JSON.stringify(allowed)).join(', ');
   fail(
     result,
@@ -260,11 +261,12 @@ function jsonTypeOf(value: unknown): string {
   if (Array.isArray(value)) return 'array';
   if (value === null) return 'null';
   if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  if (typeof value === 'bigint') return 'integer'; // json-codec.ts: an int64 past 2^53
   return typeof value;
 }
 
 function describe(value: unknown): string {
-  return typeof value === 'object' && value !== null ? `"${jsonTypeOf(value)}"` : JSON.stringify(value);
+  return typeof value === 'object' && value !== null ? `"${jsonTypeOf(value)}"` : encodeJson(value);
 }
 
 function fail(result: SchemaResult, path: string, reason: SchemaError['reason'], message: string): void {

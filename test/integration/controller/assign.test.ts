@@ -87,6 +87,33 @@ test('IPAddressPool CRs: Services get addresses from them; the pool status count
   assert.deepEqual(status, { assignedIPv4: 1, assignedIPv6: 0, availableIPv4: 3, availableIPv6: 0 });
 });
 
+test('IPv6 pool status counts are exact past 2^53 and stop at the int64 maximum', async () => {
+  // 2^58 + 3 addresses: a float would round it to ...744; a /64 is more than int64 holds.
+  await lab.apply(ipAddressPool('wide', ['2001:db8:0:1::/70', '2001:db8:0:2::-2001:db8:0:2::2']));
+  await lab.apply(ipAddressPool('huge', ['2001:db8:0:3::/64']));
+  const available = (pool: string) =>
+    lab.kubectl(['get', 'ipaddresspool', pool, '-n', namespace, '-o', 'jsonpath={.status.availableIPv6}']);
+  assert.equal(
+    await eventually('wide counted', async () => (await available('wide')) || undefined),
+    '288230376151711747',
+  );
+  assert.equal(
+    await eventually('huge counted', async () => (await available('huge')) || undefined),
+    '9223372036854775807',
+  );
+  await lab.kubectl([
+    'delete',
+    'ipaddresspool,l2advertisement',
+    'wide',
+    'huge',
+    'wide-l2',
+    'huge-l2',
+    '-n',
+    namespace,
+    '--ignore-not-found',
+  ]);
+});
+
 test('a bad config keeps the old one: Event, log, stale metric; old and new Services still get IPs', async () => {
   const leader = first;
   await lab.apply(poolConfigMap([{ name: 'default', addresses: ['192.0.2.300-192.0.2.301'] }]));

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { V1Service } from '@kubernetes/client-node';
 import { formatIP, parseIP } from '../../../common/ip-address.ts';
 import { problemObject } from '../../../controller/config-objects.ts';
-import { poolStatuses } from '../../../controller/pool-status.ts';
+import { mayBeStatus, poolStatuses, statusJson } from '../../../controller/pool-status.ts';
 import { keepsStrandedAddresses, rebuildEntries } from '../../../controller/services.ts';
 import { poolsConfig } from '../allocator/helpers.ts';
 
@@ -48,7 +48,7 @@ test('config problems point back at their object', () => {
   assert.equal(problemObject('pools.yaml#2'), undefined);
 });
 
-test('pool status sums families and caps huge IPv6 counts', () => {
+test('pool status sums families, exact past 2^53, and stops at the int64 maximum', () => {
   const statuses = poolStatuses(
     [
       { pool: 'a', family: 4, total: 8n, inUse: 3, available: 5n },
@@ -60,16 +60,32 @@ test('pool status sums families and caps huge IPv6 counts', () => {
   assert.deepEqual(statuses.get('a'), {
     assignedIPv4: 3,
     assignedIPv6: 1,
-    availableIPv4: 5,
-    availableIPv6: Number.MAX_SAFE_INTEGER,
+    availableIPv4: 5n,
+    availableIPv6: 9223372036854775807n,
   });
   assert.deepEqual(statuses.get('empty'), {
     assignedIPv4: 0,
     assignedIPv6: 0,
-    availableIPv4: 0,
-    availableIPv6: 0,
+    availableIPv4: 0n,
+    availableIPv6: 0n,
   });
   assert.equal(statuses.has('legacy'), false);
+});
+
+test('a /70 pool counts one address taken exactly, and the rounded read-back still matches', () => {
+  const size = 2n ** 58n;
+  const status = poolStatuses(
+    [{ pool: 'v6', family: 6, total: size, inUse: 1, available: size - 1n }],
+    ['v6'],
+  ).get('v6')!;
+  const text = statusJson(status);
+  assert.equal(
+    text,
+    '{"assignedIPv4":0,"assignedIPv6":1,"availableIPv4":0,"availableIPv6":288230376151711743}',
+  );
+  assert.equal(mayBeStatus(JSON.parse(text), status), true, 'JSON.parse rounds both sides alike');
+  assert.equal(mayBeStatus({ ...JSON.parse(text), assignedIPv6: 2 }, status), false);
+  assert.equal(mayBeStatus(undefined, status), false, 'a pool without a status yet');
 });
 
 test('keepsStrandedAddresses: only addresses in no pool, and only when the Service asks for nothing else', () => {

@@ -112,6 +112,13 @@ describe('defaultAndValidate', () => {
     ],
     ['a number below minimum', { priority: -1 }, 'spec.priority', /greater than or equal to 0/],
     ['a number above maximum', { priority: 11 }, 'spec.priority', /less than or equal to 10/],
+    [
+      'an int64 past 2^53 above maximum',
+      { priority: 2n ** 60n },
+      'spec.priority',
+      /Invalid value: 1152921504606846976: .*less than or equal to 10/,
+    ],
+    ['an int64 past 2^53 in an enum', { mode: 2n ** 60n }, 'spec.mode', /must be of type string: "integer"/],
     ['too few items', { addresses: [] }, 'spec.addresses', /at least 1 items/],
     [
       'too many items',
