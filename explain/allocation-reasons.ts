@@ -3,8 +3,8 @@
 // so what it says is what the allocator does.
 import type { V1Service } from '@kubernetes/client-node';
 import { formatIP, parseIP } from '../common/ip-address.ts';
-import { poolHolding } from '../common/pool-config/address-range.ts';
 import type { Pool } from '../common/pool-config/model.ts';
+import { poolHolding } from '../common/pool-config/pool-lookup.ts';
 import { ingressAddresses, poolAnnotation, serviceKey } from '../common/service-fields.ts';
 import { autoAssignOrder } from '../controller/allocator/pool-order.ts';
 import {

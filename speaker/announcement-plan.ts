@@ -4,8 +4,8 @@
 
 import { formatIP, type IP } from '../common/ip-address.ts';
 import { type Labels, matchesLabels, type Requirement } from '../common/label-selector.ts';
-import { poolHolding } from '../common/pool-config/address-range.ts';
 import type { L2Advertisement, Pool } from '../common/pool-config/model.ts';
+import { poolHolding, poolNamed } from '../common/pool-config/pool-lookup.ts';
 import type { ServiceView } from './cluster-view.ts';
 import { electLeader } from './election/elect-leader.ts';
 import { type EligibilityAdvertisement, eligibleNodes, type NodeLike } from './election/eligibility.ts';
@@ -65,7 +65,7 @@ export function poolOf(
   pools: PlanInput['pools'],
 ): { pool: string } | { reason: string } {
   if (service.poolAnnotation !== undefined) {
-    if (pools.some((p) => p.name === service.poolAnnotation)) return { pool: service.poolAnnotation };
+    if (poolNamed(pools, service.poolAnnotation)) return { pool: service.poolAnnotation };
     return { reason: `pool "${service.poolAnnotation}" (from its annotation) is not in the config` };
   }
   const owner = poolHolding(pools, ip);

@@ -1,22 +1,12 @@
 // Pool address entries: a CIDR ("192.0.2.0/28") or an inclusive range ("198.51.100.10-198.51.100.20"),
 // as MetalLB accepts them, turned into one inclusive [first, last] pair of the same family.
 
-import { addressBits, formatIP, type IP, type IPFamily, parseIP } from '../ip-address.ts';
+import { addressBits, formatIP, type IPFamily, parseIP } from '../ip-address.ts';
 
 export interface AddressRange {
   readonly family: IPFamily;
   readonly first: bigint;
   readonly last: bigint;
-}
-
-/** The first of `pools` one of whose ranges holds `ip`: which pool an address belongs to. */
-export function poolHolding<P extends { readonly ranges: readonly AddressRange[] }>(
-  pools: readonly P[],
-  ip: IP,
-): P | undefined {
-  return pools.find((p) =>
-    p.ranges.some((r) => r.family === ip.family && r.first <= ip.value && ip.value <= r.last),
-  );
 }
 
 export type RangeParse =

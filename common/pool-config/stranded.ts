@@ -2,8 +2,8 @@
 // refused, as MetalLB refuses pools its current assignments don't fit: an emptied ConfigMap, a
 // deleted pool or a shrunk range must not take addresses from running Services. Pure.
 import { formatIP, parseIP } from '../ip-address.ts';
-import { poolHolding } from './address-range.ts';
 import type { PoolConfig } from './model.ts';
+import { poolHolding } from './pool-lookup.ts';
 
 export interface HeldAddresses {
   /** namespace/name of the Service. */
