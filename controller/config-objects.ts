@@ -1,14 +1,4 @@
-// What the controller reads from a loaded pool config: a fingerprint to tell a real config change
-// from a no-op update, and which object a problem is about.
-
-import type { PoolConfig } from '../common/pool-config/model.ts';
-
-/** Equal for configs that hand out addresses the same way. */
-export function configFingerprint(config: PoolConfig): string {
-  return JSON.stringify(config.pools, (_key, value) =>
-    typeof value === 'bigint' ? value.toString() : value,
-  );
-}
+// Which object a config problem is about, read from the problem's source.
 
 export interface ProblemObject {
   readonly kind: 'ConfigMap' | 'IPAddressPool' | 'L2Advertisement';

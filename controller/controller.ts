@@ -26,7 +26,6 @@ import type { PoolConfig } from '../common/pool-config/model.ts';
 import { classMatches, heldAddresses, serviceKey, splitKey } from '../common/service-fields.ts';
 import { WorkQueue } from '../common/work-queue.ts';
 import { Allocator } from './allocator/allocator.ts';
-import { configFingerprint } from './config-objects.ts';
 import { configReports } from './config-reports.ts';
 import { controllerFingerprint } from './echo-filter.ts';
 import { registerAllocatorMetrics, registerReconcileCounter } from './metrics.ts';
@@ -191,12 +190,15 @@ export async function startController(options: ControllerOptions): Promise<Contr
       if (managed(service) && filter(service)) queue.add(serviceKey(service));
   }
 
-  function applyConfig(loaded: PoolConfig): void {
-    const next = configFingerprint(loaded);
+  function applyConfig(loaded: PoolConfig, next: string): void {
     config = loaded;
     if (next === fingerprint) return;
     fingerprint = next;
-    logger.info({ pools: loaded.pools.map((p) => p.name) }, 'config loaded');
+    // Bounded: a config of 40k pools is one short line, not 40k names.
+    logger.info(
+      { pools: loaded.pools.length, first: loaded.pools.slice(0, 10).map((p) => p.name) },
+      'config loaded',
+    );
     if (allocator) {
       for (const key of allocator.setConfig(loaded)) {
         reconciler.clearing(key, 'its address is no longer allowed for it by the config');

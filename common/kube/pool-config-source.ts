@@ -1,5 +1,6 @@
 // The pool config as the controller and the speaker both read it: the ConfigMap and the metallb.io
-// IPAddressPools and L2Advertisements of one namespace, parsed together whenever one of them changes.
+// IPAddressPools and L2Advertisements of one namespace, parsed together (in a worker thread,
+// load-off-thread.ts) whenever what a load reads of one of them changes.
 // An invalid result never replaces the last good config, and its problems are logged once, not on
 // every event that leaves them unchanged. Nor does a valid one that would leave addresses in use in
 // no pool (stranded.ts): it is refused the same way until the Services let go of those addresses.
@@ -12,7 +13,8 @@ import {
   type V1ConfigMap,
 } from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.ts';
-import { type ConfigInputs, loadPoolConfig } from '../pool-config/load-config.ts';
+import type { ConfigInputs } from '../pool-config/load-config.ts';
+import { type ConfigLoader, type LoadedConfig, loadOffThread } from '../pool-config/load-off-thread.ts';
 import type { PoolConfig } from '../pool-config/model.ts';
 import { type ConfigProblem, formatProblem, summarizeProblems } from '../pool-config/problems.ts';
 import {
@@ -37,14 +39,16 @@ export interface PoolConfigSourceOptions {
   readonly clientMetrics: KubeClientMetrics;
   /** Wait this long after a change, so a burst of changes loads once; unset = load on every change. */
   readonly settleMs?: number;
-  /** Every load that gave a valid config. */
-  readonly onValid: (config: PoolConfig) => void;
+  /** Every load that gave a valid config, with its fingerprint (fingerprint.ts). */
+  readonly onValid: (config: PoolConfig, fingerprint: string) => void;
   /** A load that gave an invalid config whose problems differ from the last load's. */
   readonly onNewProblems?: (problems: readonly ConfigProblem[]) => void;
   /** The addresses Services hold now; a new config that leaves any in no pool is refused. */
   readonly heldAddresses?: () => Iterable<HeldAddresses>;
   /** A refused config whose stranded addresses differ from the last refusal's. */
   readonly onNewRefusal?: (stranded: readonly StrandedAddress[]) => void;
+  /** How configs are loaded; default: in a worker thread (load-off-thread.ts). */
+  readonly loader?: ConfigLoader;
 }
 
 export interface PoolConfigSource {
@@ -57,6 +61,8 @@ export interface PoolConfigSource {
   reloadReportingProblems(): void;
   /** Loads again if the last config was refused: the Services holding its stranded addresses changed. */
   recheckRefused(): void;
+  /** Resolves once no load is running or waiting (tests, benchmarks). */
+  settled(): Promise<void>;
   /** No more loads; a pending one is dropped. */
   close(): void;
 }
@@ -93,17 +99,45 @@ export function poolConfigSource(options: PoolConfigSourceOptions): PoolConfigSo
   );
   const informers = [configMaps, pools, advertisements] as ResilientInformer<KubernetesObject>[];
 
+  const loader = options.loader ?? loadOffThread;
   let lastProblems = '';
   let hasGood = false;
   let refused = false;
   let closed = false;
   let settleTimer: NodeJS.Timeout | undefined;
 
+  let inFlight: Promise<void> | undefined;
+  let loadAgain = false;
+
+  /** One load at a time: changes during a load make one more load after it, and only its result counts. */
   function load(): void {
     if (!informers.every((i) => i.synced) || closed) return;
+    if (inFlight) {
+      loadAgain = true;
+      return;
+    }
     const configMap = configMaps.get(configMapName, namespace);
     const objects = [...pools.list(namespace), ...advertisements.list(namespace)];
-    const result = loadPoolConfig(configInputs(namespace, configMapName, configMap, objects));
+    inFlight = loader(configInputs(namespace, configMapName, configMap, objects))
+      .then(
+        (loaded) => {
+          if (!closed && !loadAgain) accept(loaded);
+        },
+        (error: Error) => {
+          clientMetrics.configStale.set(1);
+          logger.error({ err: error.message }, 'config load failed; keeping the last good one, retrying');
+          loadAfter(options.backoff.maxMs);
+        },
+      )
+      .finally(() => {
+        inFlight = undefined;
+        if (!loadAgain) return;
+        loadAgain = false;
+        load();
+      });
+  }
+
+  function accept({ result, fingerprint }: LoadedConfig): void {
     const problems = result.ok ? result.warnings : result.problems;
     const problemsText = problems.map(formatProblem).join('\n');
     const newProblems = problemsText !== lastProblems;
@@ -131,7 +165,7 @@ export function poolConfigSource(options: PoolConfigSourceOptions): PoolConfigSo
     hasGood = true;
     clientMetrics.configStale.set(0);
     clientMetrics.configLoaded.set(1);
-    options.onValid(result.config);
+    options.onValid(result.config, fingerprint);
   }
 
   let lastRefusal = '';
@@ -159,19 +193,42 @@ export function poolConfigSource(options: PoolConfigSourceOptions): PoolConfigSo
   }
 
   function loadAfterSettling(): void {
-    if (options.settleMs === undefined) {
-      load();
-      return;
-    }
+    if (options.settleMs === undefined) load();
+    else loadAfter(options.settleMs);
+  }
+
+  function loadAfter(delayMs: number): void {
     if (settleTimer || closed) return;
     settleTimer = setTimeout(() => {
       settleTimer = undefined;
       load();
-    }, options.settleMs);
+    }, delayMs);
   }
 
-  for (const verb of ['add', 'update', 'delete'] as const)
-    for (const source of informers) source.on(verb, loadAfterSettling);
+  // What a load reads of each object: an update that changes none of it (the controller's own
+  // pool status writes, 40k of them for 40k pools) needs no new load.
+  const readParts = new Map<string, string>();
+  const partsOf = (o: KubernetesObject) => {
+    const { spec, data } = o as { spec?: unknown; data?: unknown };
+    return JSON.stringify([o.metadata?.labels, spec, data]);
+  };
+  for (const source of informers) {
+    const keyOf = (o: KubernetesObject) => `${source.name}/${o.metadata?.namespace}/${o.metadata?.name}`;
+    source.on('add', (o) => {
+      readParts.set(keyOf(o), partsOf(o));
+      loadAfterSettling();
+    });
+    source.on('update', (o) => {
+      const parts = partsOf(o);
+      if (readParts.get(keyOf(o)) === parts) return;
+      readParts.set(keyOf(o), parts);
+      loadAfterSettling();
+    });
+    source.on('delete', (o) => {
+      readParts.delete(keyOf(o));
+      loadAfterSettling();
+    });
+  }
   void Promise.all(informers.map((i) => i.whenSynced)).then(load);
 
   return {
@@ -186,6 +243,10 @@ export function poolConfigSource(options: PoolConfigSourceOptions): PoolConfigSo
     },
     recheckRefused() {
       if (refused) loadAfterSettling();
+    },
+    async settled() {
+      // A load may be followed by another (changes arrived meanwhile), or wait to settle.
+      while (inFlight || settleTimer) await (inFlight ?? new Promise((r) => setTimeout(r, options.settleMs)));
     },
     close() {
       closed = true;

@@ -1,9 +1,9 @@
-// The admission decision, pure: would the pool config, with this object created or changed, be
+// The admission decision: would the pool config, with this object created or changed, be
 // refused? Then kubectl is told why at apply time, in check-config's words, instead of the config
 // being refused later with only an Event and a log line to show for it.
 import type { KubernetesObject, V1ConfigMap } from '@kubernetes/client-node';
 import { configInputs } from '../../common/kube/pool-config-source.ts';
-import { loadPoolConfig } from '../../common/pool-config/load-config.ts';
+import type { ConfigLoader } from '../../common/pool-config/load-off-thread.ts';
 import { formatProblem } from '../../common/pool-config/problems.ts';
 import {
   describeStranded,
@@ -42,7 +42,11 @@ const sameObject = (kind: string, name: string) => (o: KubernetesObject) =>
  * Refuses the target when the config with it has errors in the target itself (another object's
  * old mistakes are not this write's fault), or would leave addresses in use in no pool.
  */
-export function admit(target: AdmissionTarget, state: ConfigState): AdmissionVerdict {
+export async function admit(
+  target: AdmissionTarget,
+  state: ConfigState,
+  load: ConfigLoader,
+): Promise<AdmissionVerdict> {
   if (target.namespace !== state.namespace) return { allowed: true };
   if (target.kind === 'ConfigMap' && target.name !== state.configMapName) return { allowed: true };
   const configMap = target.kind === 'ConfigMap' ? (target.object as V1ConfigMap) : state.configMap;
@@ -53,7 +57,7 @@ export function admit(target: AdmissionTarget, state: ConfigState): AdmissionVer
           ...state.objects.filter((o) => !sameObject(target.kind, target.name)(o)),
           { ...target.object, kind: target.kind },
         ];
-  const result = loadPoolConfig(configInputs(state.namespace, state.configMapName, configMap, objects));
+  const { result } = await load(configInputs(state.namespace, state.configMapName, configMap, objects));
   if (!result.ok) {
     const own = result.problems.filter((p) => {
       const about = problemObject(p.source);

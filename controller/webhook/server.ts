@@ -5,7 +5,8 @@ import https from 'node:https';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { closeServer, listenOn } from '../../common/observability/health-server.ts';
 import type { Logger } from '../../common/observability/logger.ts';
-import { type AdmittedKind, admit, type ConfigState } from './admission.ts';
+import { loadOffThread } from '../../common/pool-config/load-off-thread.ts';
+import { type AdmissionVerdict, type AdmittedKind, admit, type ConfigState } from './admission.ts';
 
 /** The paths the ValidatingWebhookConfiguration names, by the kind each one admits. */
 export const webhookPaths: Readonly<Record<AdmittedKind, string>> = {
@@ -30,7 +31,7 @@ interface AdmissionReview {
   };
 }
 
-function reviewResponse(uid: string, verdict: ReturnType<typeof admit>) {
+function reviewResponse(uid: string, verdict: AdmissionVerdict) {
   return {
     apiVersion: 'admission.k8s.io/v1',
     kind: 'AdmissionReview',
@@ -69,10 +70,10 @@ export async function startWebhookServer(options: {
     if (req.method !== 'POST' || !kind)
       return reply(404, { message: `no webhook at ${req.method} ${req.url}` });
     readJson(req).then(
-      (body) => {
+      async (body) => {
         const request = (body as AdmissionReview).request ?? {};
         const object = request.object ?? {};
-        const verdict = admit(
+        const verdict = await admit(
           {
             kind,
             namespace: request.namespace ?? object.metadata?.namespace ?? '',
@@ -80,6 +81,7 @@ export async function startWebhookServer(options: {
             object,
           },
           options.state(),
+          loadOffThread,
         );
         if (!verdict.allowed) {
           options.logger.info(

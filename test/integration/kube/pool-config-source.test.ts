@@ -90,8 +90,10 @@ test('valid configs load, an invalid one keeps the last good one and is reported
     'the unchanged configmap seen',
     () => source.configMaps.get('config', namespace)?.data?.note === 'bad again',
   );
+  await source.settled();
   assert.equal(reported.length, 1);
   source.reloadReportingProblems();
+  await source.settled();
   assert.equal(reported.length, 2, 'a reload that asks for it reports the same problems again');
   assert.equal(loaded.length, 1);
 
