@@ -266,8 +266,9 @@ export async function startController(options: ControllerOptions): Promise<Contr
   for (const verb of ['update', 'delete'] as const) services.on(verb, () => configSource.recheckRefused());
   for (const verb of ['add', 'update', 'delete'] as const) {
     for (const source of configSource.informers) source.on(verb, () => clientMetrics.updates.inc());
-    pools.on(verb, () => poolStatus.schedule());
   }
+  pools.on('add', poolStatus.poolChanged);
+  pools.on('update', poolStatus.poolChanged);
 
   const election = new LeaseElection({
     coordination: kubeConfig.makeApiClient(CoordinationV1Api),

@@ -9,7 +9,13 @@ import {
 import { describeApiError } from '../common/kube/api-errors.ts';
 import type { Logger } from '../common/observability/logger.ts';
 import type { PoolUsage } from './allocator/allocator.ts';
-import { mayBeStatus, type PoolStatus, poolStatuses, statusJson } from './pool-status.ts';
+import {
+  mayBeStatus,
+  type PoolStatus,
+  type PoolStatusRead,
+  poolStatuses,
+  statusJson,
+} from './pool-status.ts';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
@@ -28,6 +34,11 @@ export interface PoolStatusWriterOptions {
 
 export interface PoolStatusWriter {
   schedule(delayMs?: number): void;
+  /**
+   * A pool was added or updated: a write is due unless it shows what was last written to it. Our
+   * own writes come back as updates, 40k of them for 40k pools; they must not start new passes.
+   */
+  poolChanged(pool: KubernetesObject): void;
   stop(): void;
 }
 
@@ -40,18 +51,43 @@ const exactNumbers = (status: PoolStatus) =>
 export function poolStatusWriter(options: PoolStatusWriterOptions): PoolStatusWriter {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  let writing = false;
+  let writeAgain = false;
   // What was last written per pool, exactly: the informer's copy rounds counts past 2^53, so a
   // change of one address in a huge pool shows only here.
-  const written = new Map<string, string>();
+  const written = new Map<string, PoolStatus>();
+  const statusOf = (name: string) =>
+    (options.poolObject(name) as { status?: PoolStatusRead } | undefined)?.status;
 
+  /** One pass at a time: a pass over 40k pools takes a while, and a second one would write the same. */
   async function write(): Promise<void> {
+    if (writing) {
+      writeAgain = true;
+      return;
+    }
+    writing = true;
+    try {
+      await writePass();
+    } finally {
+      writing = false;
+      if (writeAgain) {
+        writeAgain = false;
+        schedule();
+      }
+    }
+  }
+
+  async function writePass(): Promise<void> {
     const current = options.usage();
     if (!current) return;
+    const statuses = poolStatuses(current.usage, current.poolNames);
+    for (const name of written.keys()) if (!statuses.has(name)) written.delete(name);
     let failed = false;
-    for (const [name, status] of poolStatuses(current.usage, current.poolNames)) {
-      const object = options.poolObject(name) as { status?: Record<string, unknown> } | undefined;
-      const text = statusJson(status);
-      if (!object || (mayBeStatus(object.status, status) && written.get(name) === text)) continue;
+    for (const [name, status] of statuses) {
+      const last = written.get(name);
+      const object = options.poolObject(name);
+      if (!object) continue;
+      if (last && statusJson(last) === statusJson(status) && mayBeStatus(statusOf(name), status)) continue;
       try {
         await options.custom.patchNamespacedCustomObjectStatus(
           {
@@ -64,7 +100,7 @@ export function poolStatusWriter(options: PoolStatusWriterOptions): PoolStatusWr
           },
           mergePatch,
         );
-        written.set(name, text);
+        written.set(name, status);
       } catch (error) {
         failed = true;
         options.logger.warn({ pool: name, err: describeApiError(error) }, 'could not write pool status');
@@ -83,6 +119,11 @@ export function poolStatusWriter(options: PoolStatusWriterOptions): PoolStatusWr
 
   return {
     schedule,
+    poolChanged(pool) {
+      const name = pool.metadata?.name ?? '';
+      const last = written.get(name);
+      if (!last || !mayBeStatus((pool as { status?: PoolStatusRead }).status, last)) schedule();
+    },
     stop() {
       stopped = true;
       clearTimeout(timer);

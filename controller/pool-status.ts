@@ -43,15 +43,15 @@ export function statusJson(status: PoolStatus): string {
   return `{"assignedIPv4":${assignedIPv4},"assignedIPv6":${assignedIPv6},"availableIPv4":${availableIPv4},"availableIPv6":${availableIPv6}}`;
 }
 
+/** A status as an informer has it: JSON.parse'd, so counts past 2^53 are rounded. */
+export type PoolStatusRead = Partial<Record<keyof PoolStatus, unknown>>;
+
 /**
  * Whether a status read back through JSON.parse (where counts past 2^53 are rounded) could be
  * `status`. Rounded the same way, what we wrote reads back equal; a count changed by someone else
  * (or an object recreated without a status) does not.
  */
-export function mayBeStatus(
-  read: Partial<Record<keyof PoolStatus, unknown>> | undefined,
-  status: PoolStatus,
-): boolean {
+export function mayBeStatus(read: PoolStatusRead | undefined, status: PoolStatus): boolean {
   return (
     read?.assignedIPv4 === status.assignedIPv4 &&
     read?.assignedIPv6 === status.assignedIPv6 &&
