@@ -120,9 +120,7 @@ export function poolConfigSource(options: PoolConfigSourceOptions): PoolConfigSo
     const objects = [...pools.list(namespace), ...advertisements.list(namespace)];
     inFlight = loader(configInputs(namespace, configMapName, configMap, objects))
       .then(
-        (loaded) => {
-          if (!closed && !loadAgain) accept(loaded);
-        },
+        (loaded) => (closed || loadAgain ? undefined : accept(loaded)),
         (error: Error) => {
           clientMetrics.configStale.set(1);
           logger.error({ err: error.message }, 'config load failed; keeping the last good one, retrying');
@@ -137,7 +135,7 @@ export function poolConfigSource(options: PoolConfigSourceOptions): PoolConfigSo
       });
   }
 
-  function accept({ result, fingerprint }: LoadedConfig): void {
+  async function accept({ result, fingerprint }: LoadedConfig): Promise<void> {
     const problems = result.ok ? result.warnings : result.problems;
     const problemsText = problems.map(formatProblem).join('\n');
     const newProblems = problemsText !== lastProblems;
@@ -162,6 +160,11 @@ export function poolConfigSource(options: PoolConfigSourceOptions): PoolConfigSo
       );
     }
     if (refuseStranding(result.config)) return;
+    // The check and applying the config each take tens of milliseconds for 40k pools: one task
+    // each, with waiting I/O (a health probe, a watch event) served between them. One setImmediate
+    // would run before the next poll for I/O; a second one, queued from it, runs after.
+    await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+    if (closed || loadAgain) return;
     hasGood = true;
     clientMetrics.configStale.set(0);
     clientMetrics.configLoaded.set(1);
@@ -263,6 +266,21 @@ export function configInputs(
 ): ConfigInputs {
   return {
     ...(configMap ? { configMap: { namespace, name: configMapName, config: configMap.data?.config } } : {}),
-    objects: objects.map((object) => ({ object })),
+    objects: objects.map((object) => ({ object: readPart(object) })),
   };
+}
+
+/**
+ * The part of an object a load reads. The rest (managedFields, status, annotations) is most of an
+ * object's size, and copying 40k whole objects to the load's worker held the loop for long.
+ */
+function readPart(object: KubernetesObject): KubernetesObject {
+  const { apiVersion, kind, metadata } = object;
+  const { spec } = object as { spec?: unknown };
+  return {
+    apiVersion,
+    kind,
+    metadata: { name: metadata?.name, namespace: metadata?.namespace, labels: metadata?.labels },
+    spec,
+  } as KubernetesObject;
 }

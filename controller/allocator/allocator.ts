@@ -5,6 +5,7 @@
 
 import { formatIP, type IP, type IPFamily } from '../../common/ip-address.ts';
 import type { Pool, PoolConfig } from '../../common/pool-config/model.ts';
+import { rangesInOrder } from '../../common/pool-config/pool-lookup.ts';
 import { AddressSlots } from './address-slots.ts';
 import { autoAssignOrder, poolAdmits } from './pool-order.ts';
 import { backendKey, type ServiceRequest } from './service-request.ts';
@@ -136,14 +137,19 @@ export class Allocator {
 
   private installPools(config: PoolConfig): void {
     this.config = config;
-    this.poolsByName = new Map();
+    this.poolsByName = new Map(
+      config.pools.map((pool) => [pool.name, { pool, slots: [] as AddressSlots[] }]),
+    );
     this.slotsByFamily = { 4: [], 6: [] };
-    for (const pool of config.pools) {
-      const slots = pool.ranges.map((r) => new AddressSlots(r, pool.name, pool.avoidBuggyIPs));
-      this.poolsByName.set(pool.name, { pool, slots });
-      for (const s of slots) this.slotsByFamily[s.family].push(s);
+    // A valid config's ranges never overlap, so they come in address order (within a pool too).
+    const ranges = rangesInOrder(config.pools);
+    if (!ranges)
+      throw new Error('pool ranges overlap: the allocator takes only a config that loadPoolConfig accepted');
+    for (const { range, pool } of ranges) {
+      const slots = new AddressSlots(range, pool.name, pool.avoidBuggyIPs);
+      this.poolsByName.get(pool.name)!.slots.push(slots);
+      this.slotsByFamily[slots.family].push(slots);
     }
-    for (const list of Object.values(this.slotsByFamily)) list.sort((a, b) => (a.first < b.first ? -1 : 1));
   }
 
   /**
