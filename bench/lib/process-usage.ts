@@ -2,13 +2,18 @@
 // speakers. The CLI wrapper execs node, so a lab process's PID is the program's own.
 import { readFileSync } from 'node:fs';
 
-/** Resident set size in MB (VmRSS). */
-export function rssMb(pid: number | undefined): number {
+function statusMb(pid: number | undefined, field: 'VmRSS' | 'VmHWM'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
-  if (!kb) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  const kb = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1];
+  if (!kb) throw new Error(`no ${field} in /proc/${pid}/status`);
   return Number(kb) / 1024;
 }
+
+/** Resident set size in MB (VmRSS). */
+export const rssMb = (pid: number | undefined): number => statusMb(pid, 'VmRSS');
+
+/** The largest resident set size the process has had, in MB (VmHWM). */
+export const peakRssMb = (pid: number | undefined): number => statusMb(pid, 'VmHWM');
 
 /** User plus system CPU seconds a process has used so far (/proc/PID/stat, 100 ticks a second). */
 export function cpuSeconds(pid: number | undefined): number {
