@@ -9,6 +9,7 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   type KubeConfig,
+  type KubernetesObject,
   type V1Namespace,
   type V1Service,
 } from '@kubernetes/client-node';
@@ -19,20 +20,19 @@ import { createKubeClientMetrics } from '../common/kube/client-metrics.ts';
 import { EventRecorder } from '../common/kube/event-recorder.ts';
 import { informerFactory } from '../common/kube/informer-factory.ts';
 import { LeaseElection, type LeaseTimings } from '../common/kube/lease-election.ts';
-import { poolConfigSource } from '../common/kube/pool-config-source.ts';
+import { type PoolConfigSource, poolConfigSource } from '../common/kube/pool-config-source.ts';
+import type { ResilientInformer } from '../common/kube/resilient-informer.ts';
 import { startHealthServer } from '../common/observability/health-server.ts';
 import type { Logger } from '../common/observability/logger.ts';
-import type { PoolConfig } from '../common/pool-config/model.ts';
 import { classMatches, heldAddresses, serviceKey, splitKey } from '../common/service-fields.ts';
 import { WorkQueue } from '../common/work-queue.ts';
-import { Allocator } from './allocator/allocator.ts';
+import { AllocatorLifecycle } from './allocator-lifecycle.ts';
 import { configReports } from './config-reports.ts';
-import { controllerFingerprint } from './echo-filter.ts';
 import { registerAllocatorMetrics, registerReconcileCounter } from './metrics.ts';
 import { poolStatusWriter } from './pool-status-writer.ts';
 import { serviceReconciler } from './reconciler.ts';
+import { ServiceEchoes } from './service-echoes.ts';
 import { serviceWrites } from './service-writes.ts';
-import { rebuildEntries } from './services.ts';
 import { keepWebhookRunning, type WebhookOptions } from './webhook/start-webhook.ts';
 
 export interface ControllerOptions {
@@ -80,26 +80,36 @@ export async function startController(options: ControllerOptions): Promise<Contr
   // looks at first when a component grows or stalls.
   collectDefaultMetrics({ register: registry });
   const clientMetrics = createKubeClientMetrics(registry);
-  const reconciles = registerReconcileCounter(registry);
   const backoff = options.backoff ?? { initialMs: 200, maxMs: 10_000 };
   const events = new EventRecorder({ core, component: 'metallb-controller', host: options.identity, logger });
+  const managed = (service: V1Service) => classMatches(service, options.lbClass);
 
   const informer = informerFactory({ kubeConfig, logger, backoff });
   const services = informer<V1Service>('services', '/api/v1/services', () =>
     core.listServiceForAllNamespaces(),
   );
   const namespaces = informer<V1Namespace>('namespaces', '/api/v1/namespaces', () => core.listNamespace());
+  const namespaceLabels = (name: string) => namespaces.get(name)?.metadata?.labels ?? {};
   const serviceOf = (key: string) => {
     const { namespace: ns, name } = splitKey(key);
     return services.get(name, ns);
   };
+  const enqueueAll = (filter: (service: V1Service) => boolean = () => true) => {
+    for (const service of services.list())
+      if (managed(service) && filter(service)) queue.add(serviceKey(service));
+  };
 
-  let config: PoolConfig | undefined;
-  let fingerprint = '';
-  let allocator: Allocator | undefined;
-  let leading = false;
-  let stopped = false;
-
+  const lifecycle = new AllocatorLifecycle({
+    logger,
+    lbClass: options.lbClass,
+    services: () => services.list(),
+    namespaceLabels,
+    informersSynced: () => informers.every((i) => i.synced),
+    reconciler: () => reconciler,
+    queue: () => queue,
+    enqueueAll,
+    poolsChanged: () => poolStatus.schedule(),
+  });
   // Config: both sources parsed together; a bad one, or one taking addresses away, never replaces
   // the last good one.
   const configSource = poolConfigSource({
@@ -110,13 +120,13 @@ export async function startController(options: ControllerOptions): Promise<Contr
     backoff,
     clientMetrics,
     settleMs: 20,
-    onValid: applyConfig,
+    onValid: (config, fingerprint) => lifecycle.applyConfig(config, fingerprint),
     onNewProblems: (problems) => {
-      if (leading) reports.problems(problems);
+      if (lifecycle.leading) reports.problems(problems);
     },
     heldAddresses: () => heldAddresses(services.list(), options.lbClass),
     onNewRefusal: (stranded) => {
-      if (leading) reports.refusal(stranded);
+      if (lifecycle.leading) reports.refusal(stranded);
     },
   });
   const { configMaps, pools, advertisements } = configSource;
@@ -136,40 +146,32 @@ export async function startController(options: ControllerOptions): Promise<Contr
     custom: kubeConfig.makeApiClient(CustomObjectsApi),
     namespace,
     poolObject: (name) => pools.get(name, namespace),
-    usage: () =>
-      allocator && config
-        ? {
-            usage: allocator.usage(),
-            poolNames: config.pools.filter((p) => p.kind === 'IPAddressPool').map((p) => p.name),
-          }
-        : undefined,
+    usage: () => {
+      const { allocator, config } = lifecycle;
+      if (!allocator || !config) return undefined;
+      const poolNames = config.pools.filter((p) => p.kind === 'IPAddressPool').map((p) => p.name);
+      return { usage: allocator.usage(), poolNames };
+    },
     logger,
     delayMs: options.poolStatusDelayMs ?? 500,
     retryMs: backoff.maxMs,
   });
 
-  // What each Service looked like when last seen, and how our own writes will make it look: an
-  // update that reads the same (the speaker's annotations, the echoes of our writes, in any order)
-  // is not worth a reconcile.
-  const lastSeen = new Map<string, string>();
-  const ownWrites = new Map<string, Set<string>>();
-  const managed = (service: V1Service) => classMatches(service, options.lbClass);
+  const echoes = new ServiceEchoes();
+  const reconciles = registerReconcileCounter(registry);
   const reconciler = serviceReconciler({
-    allocator: () => (stopped ? undefined : allocator),
-    config: () => config,
+    allocator: () => lifecycle.allocator,
+    config: () => lifecycle.config,
     service: serviceOf,
     managed,
-    namespaceLabels: (name) => namespaces.get(name)?.metadata?.labels ?? {},
+    namespaceLabels,
     writes: serviceWrites(core),
     reports,
     events,
     logger,
     enqueue: (key) => queue.add(key),
     poolsChanged: () => poolStatus.schedule(),
-    expect: (service) => {
-      const key = serviceKey(service);
-      ownWrites.set(key, (ownWrites.get(key) ?? new Set()).add(controllerFingerprint(service)));
-    },
+    expect: (service) => echoes.expect(service),
     counted: () => {
       clientMetrics.updates.inc();
       reconciles.inc();
@@ -185,88 +187,9 @@ export async function startController(options: ControllerOptions): Promise<Contr
     },
   });
 
-  function enqueueAll(filter: (service: V1Service) => boolean = () => true): void {
-    for (const service of services.list())
-      if (managed(service) && filter(service)) queue.add(serviceKey(service));
-  }
-
-  function applyConfig(loaded: PoolConfig, next: string): void {
-    config = loaded;
-    if (next === fingerprint) return;
-    fingerprint = next;
-    // Bounded: a config of 40k pools is one short line, not 40k names.
-    logger.info(
-      { pools: loaded.pools.length, first: loaded.pools.slice(0, 10).map((p) => p.name) },
-      'config loaded',
-    );
-    if (allocator) {
-      for (const key of allocator.setConfig(loaded)) {
-        reconciler.clearing(key, 'its address is no longer allowed for it by the config');
-      }
-      enqueueAll();
-      poolStatus.schedule();
-    }
-    activateIfReady();
-  }
-
-  // Leadership: the allocator exists only on the leader, rebuilt from statuses before any assignment.
-  function activateIfReady(): void {
-    if (allocator || !leading || stopped || !config || !informers.every((i) => i.synced)) return;
-    const fresh = new Allocator(config);
-    const namespaceLabels = (name: string) => namespaces.get(name)?.metadata?.labels ?? {};
-    const rejected = fresh.rebuild(rebuildEntries(services.list(), options.lbClass, namespaceLabels));
-    for (const claim of rejected) {
-      const why = claim.conflictsWith ? `${claim.reason} (the older Service keeps it)` : claim.reason;
-      reconciler.clearing(claim.key, why);
-      logger.warn({ service: claim.key, reason: why }, 'status claim rejected on rebuild');
-    }
-    allocator = fresh;
-    logger.info(
-      { services: services.list().length, rejected: rejected.length },
-      'allocator rebuilt from service statuses',
-    );
-    queue.start();
-    enqueueAll();
-    poolStatus.schedule();
-    const since = Date.now();
-    void queue.idle().then(() => {
-      if (allocator === fresh)
-        logger.info({ services: services.list().length, ms: Date.now() - since }, 'caught up');
-    });
-  }
-
-  function deactivate(): void {
-    allocator = undefined;
-    queue.stop();
-  }
-
-  /** Reconciles a Service whose version differs in what the controller reads. */
-  function changed(service: V1Service): void {
-    const key = serviceKey(service);
-    const seen = controllerFingerprint(service);
-    const echo = ownWrites.get(key)?.delete(seen) ?? false; // each expected echo is taken once
-    const same = lastSeen.get(key) === seen;
-    lastSeen.set(key, seen);
-    if (echo || same) return;
-    ownWrites.delete(key); // someone else changed it: older expectations no longer apply
-    queue.add(key);
-  }
-
-  // Labels of a namespace decide serviceAllocation.namespaceSelectors; a new or deleted namespace
-  // has no Services to revisit.
-  namespaces.on('update', (n) => enqueueAll((s) => s.metadata?.namespace === n.metadata?.name));
-  services.on('add', changed);
-  services.on('update', changed);
-  services.on('delete', (s) => {
-    lastSeen.delete(serviceKey(s));
-    ownWrites.delete(serviceKey(s));
-    queue.add(serviceKey(s));
-  });
-  // A refused config may fit once the Services holding its stranded addresses let go of them.
-  for (const verb of ['update', 'delete'] as const) services.on(verb, () => configSource.recheckRefused());
-  for (const verb of ['add', 'update', 'delete'] as const) {
+  followServices({ services, namespaces, echoes, queue, enqueueAll, configSource });
+  for (const verb of ['add', 'update', 'delete'] as const)
     for (const source of configSource.informers) source.on(verb, () => clientMetrics.updates.inc());
-  }
   pools.on('add', poolStatus.poolChanged);
   pools.on('update', poolStatus.poolChanged);
 
@@ -278,39 +201,30 @@ export async function startController(options: ControllerOptions): Promise<Contr
     logger,
     ...(options.leaseTimings ? { timings: options.leaseTimings } : {}),
     onStartedLeading: () => {
-      leading = true;
       // Config problems found while following were not reported: report them now.
+      lifecycle.startedLeading();
       configSource.reloadReportingProblems();
-      activateIfReady();
     },
-    onStoppedLeading: () => {
-      leading = false;
-      deactivate();
-    },
+    onStoppedLeading: () => lifecycle.stoppedLeading(),
   });
 
-  const isReady = () => informers.every((i) => i.synced) && config !== undefined;
+  const isReady = () => informers.every((i) => i.synced) && lifecycle.config !== undefined;
   const health = options.metricsAddress
     ? await startHealthServer({
         address: options.metricsAddress,
         registry,
-        readiness: () => {
-          const waiting = informers.filter((i) => !i.synced).map((i) => i.name);
-          const detail = [
-            ...(waiting.length ? [`informers not synced: ${waiting.join(', ')}`] : []),
-            ...(config ? [] : ['no valid config loaded yet']),
-            leading ? 'leader' : `follower (leader: ${election.leader || 'unknown'})`,
-          ].join('; ');
-          return { ready: isReady(), detail };
-        },
+        readiness: () => ({
+          ready: isReady(),
+          detail: readinessDetail(informers, lifecycle, election.leader),
+        }),
       })
     : undefined;
-  registerAllocatorMetrics(registry, () => allocator?.usage());
+  registerAllocatorMetrics(registry, () => lifecycle.allocator?.usage());
 
   for (const i of informers) i.start();
   void Promise.all(informers.map((i) => i.whenSynced)).then(() => {
     logger.info({}, 'informers synced');
-    activateIfReady();
+    lifecycle.activateIfReady();
   });
   election.start();
   const webhook = options.webhook
@@ -330,11 +244,12 @@ export async function startController(options: ControllerOptions): Promise<Contr
     : undefined;
   logger.info({ identity: options.identity, namespace, lbClass: options.lbClass }, 'controller started');
 
+  let stopped = false;
   return {
     registry,
     metricsAddress: health?.address,
     webhookAddress: () => webhook?.address(),
-    isLeader: () => leading,
+    isLeader: () => lifecycle.leading,
     isReady,
     idle: () => queue.idle(),
     async stop() {
@@ -342,7 +257,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
       stopped = true;
       configSource.close();
       poolStatus.stop();
-      deactivate();
+      lifecycle.stop();
       await election.release();
       await events.flush();
       await Promise.all(informers.map((i) => i.stop()));
@@ -351,4 +266,43 @@ export async function startController(options: ControllerOptions): Promise<Contr
       logger.info({ identity: options.identity }, 'controller stopped');
     },
   };
+}
+
+/** Service and Namespace events to reconciles: only news, each Service on its own. */
+function followServices(parts: {
+  services: ResilientInformer<V1Service>;
+  namespaces: ResilientInformer<V1Namespace>;
+  echoes: ServiceEchoes;
+  queue: Pick<WorkQueue, 'add'>;
+  enqueueAll: (filter: (service: V1Service) => boolean) => void;
+  configSource: Pick<PoolConfigSource, 'recheckRefused'>;
+}): void {
+  const { services, namespaces, echoes, queue, enqueueAll, configSource } = parts;
+  // Labels of a namespace decide serviceAllocation.namespaceSelectors; a new or deleted namespace
+  // has no Services to revisit.
+  namespaces.on('update', (n) => enqueueAll((s) => s.metadata?.namespace === n.metadata?.name));
+  const changed = (service: V1Service) => {
+    if (echoes.isNews(service)) queue.add(serviceKey(service));
+  };
+  services.on('add', changed);
+  services.on('update', changed);
+  services.on('delete', (s) => {
+    echoes.forget(serviceKey(s));
+    queue.add(serviceKey(s));
+  });
+  // A refused config may fit once the Services holding its stranded addresses let go of them.
+  for (const verb of ['update', 'delete'] as const) services.on(verb, () => configSource.recheckRefused());
+}
+
+function readinessDetail(
+  informers: readonly ResilientInformer<KubernetesObject>[],
+  lifecycle: AllocatorLifecycle,
+  leader: string,
+): string {
+  const waiting = informers.filter((i) => !i.synced).map((i) => i.name);
+  return [
+    ...(waiting.length ? [`informers not synced: ${waiting.join(', ')}`] : []),
+    ...(lifecycle.config ? [] : ['no valid config loaded yet']),
+    lifecycle.leading ? 'leader' : `follower (leader: ${leader || 'unknown'})`,
+  ].join('; ');
 }
