@@ -41,8 +41,8 @@ export const benchPlans: readonly BenchPlan[] = [
   // baremetal-lb's controller against MetalLB's, each on fresh control planes (quick: 500 Services).
   { name: 'controllers', fullS: 1800, quickS: 240 },
   // Issue 13: 40k IPAddressPools created, loaded once more and deleted under a running controller
-  // (a full run took about 2 min).
-  { name: 'big-config', fullS: 600, quickS: 120 },
+  // (a full run took about 2 min, plus up to 4 min waiting for memory to come back).
+  { name: 'big-config', fullS: 600, quickS: 420 },
 ];
 
 /** The figures issue 7 asks for; results.json lists the ones a run did not produce. */
