@@ -97,7 +97,8 @@ export class FailureDetector {
   #roundRobin: string[] = [];
   #seq = 0;
   readonly #startedAt: number;
-  #lastTick: number;
+  /** When the next tick() is due: the earliest deadline as of the last tick() or receive(). */
+  #dueAt: number;
   #nextProbeAt: number;
   #nextReconnectAt: number;
   #left = false;
@@ -109,7 +110,7 @@ export class FailureDetector {
     this.#random = options.random ?? Math.random;
     this.#onChange = options.onChange ?? (() => {});
     this.#startedAt = options.nowMs;
-    this.#lastTick = options.nowMs;
+    this.#dueAt = options.nowMs;
     this.#nextProbeAt = options.nowMs;
     this.#nextReconnectAt = options.nowMs;
   }
@@ -174,6 +175,28 @@ export class FailureDetector {
     }
   }
 
+  /**
+   * When tick() next has work: the next probe, a probe's ack or probe deadline, a suspicion's end,
+   * the next reconnect ping. The transport sleeps until then instead of waking every few
+   * milliseconds (an idle speaker's CPU goes mostly to waking up).
+   */
+  get dueAt(): number {
+    return this.#dueAt;
+  }
+
+  #nextDeadline(): number {
+    let next = this.#nextProbeAt;
+    for (const m of this.#members.values()) {
+      if (m.state === 'suspect') next = Math.min(next, m.suspectSince + this.timing.suspicionTimeoutMs);
+      if (m.state === 'pending' || m.state === 'dead') next = Math.min(next, this.#nextReconnectAt);
+    }
+    for (const probe of this.#probes.values()) {
+      const at = probe.indirect ? this.timing.probeTimeoutMs : this.timing.ackTimeoutMs;
+      next = Math.min(next, probe.sentAt + at);
+    }
+    return next;
+  }
+
   tick(nowMs: number): Outgoing[] {
     if (this.#left) return [];
     const out: Outgoing[] = [];
@@ -191,6 +214,7 @@ export class FailureDetector {
         if (m.state === 'pending' || m.state === 'dead') out.push(this.#ping(m, nowMs, false));
       }
     }
+    this.#dueAt = this.#nextDeadline();
     return out;
   }
 
@@ -243,6 +267,9 @@ export class FailureDetector {
       case 'gossip':
         break;
     }
+    // A datagram can add a deadline (a suspicion heard) or remove one (the ack we waited for). When
+    // the tick is already overdue, it stays so: that tick must see how late it is.
+    if (nowMs <= this.#dueAt) this.#dueAt = this.#nextDeadline();
     return out;
   }
 
@@ -277,16 +304,15 @@ export class FailureDetector {
   }
 
   /**
-   * A tick much later than the previous one means this process was paused: acks may be waiting
-   * unread, and suspects may have refuted. Push every deadline back by the pause.
+   * A tick much later than it was due means this process was paused: acks may be waiting unread,
+   * and suspects may have refuted. Push every deadline back by the pause.
    */
   #forgiveOwnStall(nowMs: number): void {
-    const gap = nowMs - this.#lastTick;
-    this.#lastTick = nowMs;
-    if (gap <= this.timing.stallThresholdMs) return;
-    for (const probe of this.#probes.values()) probe.sentAt += gap;
-    for (const relay of this.#relays.values()) relay.expiresAt += gap;
-    for (const m of this.#members.values()) if (m.state === 'suspect') m.suspectSince += gap;
+    const late = nowMs - this.#dueAt;
+    if (late <= this.timing.stallThresholdMs) return;
+    for (const probe of this.#probes.values()) probe.sentAt += late;
+    for (const relay of this.#relays.values()) relay.expiresAt += late;
+    for (const m of this.#members.values()) if (m.state === 'suspect') m.suspectSince += late;
   }
 
   #advanceProbes(nowMs: number, out: Outgoing[]): void {

@@ -87,6 +87,3 @@ export const fastTiming: Timing = {
 
 export const timingProfiles = { default: defaultTiming, fast: fastTiming } as const;
 export type TimingProfile = keyof typeof timingProfiles;
-
-/** How often the transport should call tick(): fine enough to honour the deadlines above. */
-export const tickIntervalMs = 10;

@@ -1,5 +1,5 @@
-// The failure detector on a real UDP socket: decodes and authenticates datagrams, feeds them and a
-// periodic tick to the state machine, and sends what it returns. The detector runs on the
+// The failure detector on a real UDP socket: decodes and authenticates datagrams, feeds them and
+// ticks to the state machine (each when the machine says it next has work), and sends what it returns. The detector runs on the
 // monotonic clock; datagram timestamps use the wall clock, which is what peers can compare.
 
 import { createSocket, type Socket } from 'node:dgram';
@@ -7,7 +7,7 @@ import { isIPv6 } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { FailureDetector } from './failure-detector.ts';
 import type { MemberChange, Outgoing, PeerAddress } from './messages.ts';
-import { type Timing, tickIntervalMs } from './timing.ts';
+import type { Timing } from './timing.ts';
 import { type DropReason, dropReasons, WireCodec } from './wire-format.ts';
 
 export interface UdpTransportOptions {
@@ -28,6 +28,7 @@ export class UdpTransport {
   readonly #socket: Socket;
   readonly #codec: WireCodec;
   #timer: NodeJS.Timeout | undefined;
+  #timerAt: number | undefined;
   #closed = false;
 
   private constructor(socket: Socket, options: UdpTransportOptions) {
@@ -65,10 +66,7 @@ export class UdpTransport {
     socket.on('message', (datagram, from) =>
       transport.#receive(datagram, { address: from.address, port: from.port }),
     );
-    transport.#timer = setInterval(
-      () => transport.#send(transport.detector.tick(performance.now())),
-      tickIntervalMs,
-    );
+    transport.#tick();
     return transport;
   }
 
@@ -95,7 +93,7 @@ export class UdpTransport {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#timer);
+    clearTimeout(this.#timer);
     this.#socket.close();
   }
 
@@ -106,6 +104,22 @@ export class UdpTransport {
       return;
     }
     this.#send(this.detector.receive(decoded.message, performance.now(), source));
+    this.#wakeAtDue();
+  }
+
+  #tick(): void {
+    this.#timerAt = undefined;
+    this.#send(this.detector.tick(performance.now()));
+    this.#wakeAtDue();
+  }
+
+  /** One timer, set to when the detector next has work (failure-detector.ts dueAt). */
+  #wakeAtDue(): void {
+    const due = this.detector.dueAt;
+    if (this.#closed || this.#timerAt === due) return;
+    clearTimeout(this.#timer);
+    this.#timerAt = due;
+    this.#timer = setTimeout(() => this.#tick(), Math.max(0, due - performance.now()));
   }
 
   #send(outgoing: Outgoing[]): void {

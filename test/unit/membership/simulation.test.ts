@@ -150,3 +150,20 @@ describe('partitions and restarts', () => {
     }
   });
 });
+
+describe('idle cost', () => {
+  // SWIM's load per node does not grow with the cluster: one probe per period, its ack, and the
+  // acks of the probes it receives (one per period on average). Gossip rides on these.
+  for (const nodes of [3, 10, 30]) {
+    test(`${nodes} quiet nodes: about 40 datagrams and 20 wake-ups a second per node, whatever the size`, () => {
+      const sim = running(nodes, 7);
+      const before = { datagrams: sim.datagrams, ticks: sim.ticks };
+      sim.run(10_000);
+      const perNodePerSecond = (n: number) => n / nodes / 10;
+      const datagrams = perNodePerSecond(sim.datagrams - before.datagrams);
+      const ticks = perNodePerSecond(sim.ticks - before.ticks);
+      assert.ok(datagrams >= 38 && datagrams <= 42, `${datagrams} datagrams per node per second`);
+      assert.ok(ticks >= 19 && ticks <= 22, `${ticks} ticks per node per second (a 10 ms timer made 100)`);
+    });
+  }
+});

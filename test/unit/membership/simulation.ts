@@ -1,10 +1,10 @@
 // A deterministic world for the failure detector: a fake clock in whole milliseconds, nodes that
-// tick every tickIntervalMs (each with its own phase), and a network with seeded loss, delay and
-// partitions. Everything random comes from one seed, so a failing run can be replayed exactly.
+// tick when their detector is due (as the UDP transport does; each node starts at its own phase),
+// and a network with seeded loss, delay and partitions. Everything random comes from one seed, so a failing run can be replayed exactly.
 
 import { FailureDetector } from '../../../speaker/membership/failure-detector.ts';
 import type { MemberChange, Message, PeerAddress } from '../../../speaker/membership/messages.ts';
-import { type Timing, tickIntervalMs } from '../../../speaker/membership/timing.ts';
+import type { Timing } from '../../../speaker/membership/timing.ts';
 
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
@@ -34,7 +34,6 @@ export interface ObservedChange extends MemberChange {
 
 interface SimNode {
   readonly name: string;
-  readonly phase: number;
   detector: FailureDetector;
   up: boolean;
 }
@@ -44,6 +43,8 @@ export class Simulation {
   readonly changes: ObservedChange[] = [];
   readonly nodes = new Map<string, SimNode>();
   datagrams = 0;
+  /** tick() calls, every node together: the transport's timer wake-ups. */
+  ticks = 0;
   readonly #random: () => number;
   readonly #options: SimulationOptions;
   readonly #inFlight = new Map<number, { to: string; from: string; message: Message }[]>();
@@ -67,14 +68,16 @@ export class Simulation {
   /** (Re)starts a node with a fresh detector, as a restarted speaker would, knowing `peers` (default: all). */
   start(name: string, peers: Iterable<string> = this.#peers.keys()): void {
     const random = seededRandom(Math.floor(this.#random() * 2 ** 32));
+    // Speakers never start in the same millisecond: a first tick up to 10 ms later spreads them.
+    const phase = Math.floor(this.#random() * 10);
     const detector = new FailureDetector({
       self: name,
-      nowMs: this.now,
+      nowMs: this.now + phase,
       timing: this.#options.timing,
       random,
       onChange: (change) => this.changes.push({ ...change, at: this.now, observer: name }),
     });
-    this.nodes.set(name, { name, phase: Math.floor(this.#random() * tickIntervalMs), detector, up: true });
+    this.nodes.set(name, { name, detector, up: true });
     this.setPeers(name, peers);
   }
 
@@ -114,7 +117,8 @@ export class Simulation {
           this.#transmit(d.to, node.detector.receive(d.message, this.now, this.#peers.get(d.from)));
       }
       for (const node of this.nodes.values()) {
-        if (node.up && this.now % tickIntervalMs === node.phase) {
+        if (node.up && this.now >= node.detector.dueAt) {
+          this.ticks++;
           this.#transmit(node.name, node.detector.tick(this.now));
         }
       }
