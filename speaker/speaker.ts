@@ -3,36 +3,18 @@
 // wiring; the decisions live in the pure modules it calls.
 
 import { performance } from 'node:perf_hooks';
-import {
-  CoordinationV1Api,
-  CoreV1Api,
-  type KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { formatIP } from '../common/ip-address.ts';
-import { describeApiError, isNotFound } from '../common/kube/api-errors.ts';
+import { formatIP, type IP } from '../common/ip-address.ts';
 import type { BackoffPolicy } from '../common/kube/backoff.ts';
 import { createKubeClientMetrics } from '../common/kube/client-metrics.ts';
 import { EventRecorder } from '../common/kube/event-recorder.ts';
 import { type HealthServer, startHealthServer } from '../common/observability/health-server.ts';
 import type { Logger } from '../common/observability/logger.ts';
 import { splitKey } from '../common/service-fields.ts';
-import { WorkQueue } from '../common/work-queue.ts';
-import {
-  type AnnouncementPlan,
-  diffLed,
-  type LedIP,
-  planAnnouncements,
-  type ServicePlan,
-} from './announcement-plan.ts';
-import {
-  announceFailedMessage,
-  announcementAnnotations,
-  nodeAssignedMessage,
-  nodeUnassignedMessage,
-} from './announcement-status.ts';
+import { AnnotationWriter } from './annotation-writer.ts';
+import { AnnouncedGauge } from './announced-gauge.ts';
+import { type AnnouncementPlan, diffLed, type LedIP, planAnnouncements } from './announcement-plan.ts';
 import { clusterInformers } from './cluster-informers.ts';
 import {
   nodesWithReadySpeaker,
@@ -46,9 +28,11 @@ import type { PeerAddress } from './membership/messages.ts';
 import type { Timing } from './membership/timing.ts';
 import { UdpTransport } from './membership/udp-transport.ts';
 import { registerSpeakerMetrics } from './metrics.ts';
+import { PacedRunner } from './paced-runner.ts';
 import { Announcer, type AnnouncerInterface } from './packet-io/announcer.ts';
 import { defaultExcludedInterfaces, readInterfaceFacts, selectInterfaces } from './packet-io/interfaces.ts';
 import { startPresenceHeartbeat } from './presence-heartbeat.ts';
+import { ServiceReports } from './service-reports.ts';
 
 export interface SpeakerOptions {
   readonly kubeConfig: KubeConfig;
@@ -89,7 +73,6 @@ export interface Speaker {
   stop(): Promise<void>;
 }
 
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const settleCheckMs = 50;
 
 async function chooseInterfaces(options: SpeakerOptions): Promise<AnnouncerInterface[]> {
@@ -115,21 +98,25 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
   const backoff = options.backoff ?? { initialMs: 200, maxMs: 10_000 };
   const events = new EventRecorder({ core, component: 'metallb-speaker', host: self, logger });
   let stopped = false;
-  // Planning runs one at a time; changes arriving meanwhile make it run once more.
   let led: ReadonlyMap<string, LedIP> = new Map();
-  let running: Promise<void> | undefined;
-  let again = false;
-  let scheduled = false;
-  let pendingRun: NodeJS.Timeout | undefined;
-  let lastRun = { end: 0, took: 0 };
-  let planMs = 0;
+  const runner = new PacedRunner({
+    job: reconcile,
+    onError: (error) => {
+      clientMetrics.updateErrors.inc();
+      logger.error({ err: error.message }, 'applying the announcement plan failed; retrying');
+    },
+    retryMs: backoff.initialMs,
+  });
+  const schedule = () => {
+    if (!stopped) runner.schedule();
+  };
 
   let interfaces = await chooseInterfaces(options);
   if (interfaces.length === 0) logger.warn({}, 'no interface to answer on; check --interfaces');
   const recovery = fenceRecovery({
     resume: () => announcer.resume(),
     planSettled: async () => {
-      await running;
+      await runner.running;
     },
     logger,
   });
@@ -197,42 +184,6 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
     transport.setPeers(peers);
   }
 
-  // A plan covers every Service, so its cost grows with them. After planning took T ms the next
-  // run waits until T ms have passed (waiting on the announcer costs no CPU and does not count): a
-  // burst of changes (thousands of Service updates at 10k Services) then costs at most half a core,
-  // each run takes in everything that arrived meanwhile, and a small cluster, whose plans take well
-  // under a millisecond, reacts at once.
-  function schedule(): void {
-    if (stopped || scheduled) return;
-    scheduled = true;
-    const wait = lastRun.end + lastRun.took - performance.now();
-    pendingRun = setTimeout(run, Math.max(0, wait));
-  }
-
-  function run(): void {
-    scheduled = false;
-    pendingRun = undefined;
-    if (running) {
-      again = true;
-      return;
-    }
-    planMs = 0;
-    running = reconcile()
-      .catch((error: Error) => {
-        clientMetrics.updateErrors.inc();
-        logger.error({ err: error.message }, 'applying the announcement plan failed; retrying');
-        setTimeout(schedule, backoff.initialMs);
-      })
-      .finally(() => {
-        lastRun = { end: performance.now(), took: planMs };
-        running = undefined;
-        if (again) {
-          again = false;
-          schedule();
-        }
-      });
-  }
-
   let settleTimer: NodeJS.Timeout | undefined;
   function waitForSettle(): boolean {
     if (!transport || transport.detector.settled(performance.now())) return true;
@@ -243,26 +194,25 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
     return false;
   }
 
-  const ledServices = new Map<string, 'announcing' | 'no-interface'>();
-  const warned = new Map<string, string>();
-  // The leader's annotations, written a few at a time: taking over thousands of Services at once
-  // must not open thousands of requests. Each write uses the Service's latest plan.
-  const annotationPlans = new Map<string, ServicePlan>();
-  const annotationWrites = new WorkQueue({
-    handler: writeAnnotations,
-    concurrency: 8,
+  const reports = new ServiceReports({ self, events, logger, subjectOf });
+  const annotations = new AnnotationWriter({
+    core,
+    self,
+    annotationsOf: (key) => {
+      const { namespace: ns, name } = splitKey(key);
+      return services.get(name, ns)?.metadata?.annotations;
+    },
     backoff,
-    onError: (key, error) =>
-      logger.warn({ service: key, err: describeApiError(error) }, 'could not annotate the service'),
+    logger,
   });
-  annotationWrites.start();
-  const announcedLabels = new Map<string, { service: string; ip: string }>();
+  const announcedGauge = new AnnouncedGauge(metrics.announced, self);
 
-  async function reconcile(): Promise<void> {
+  /** One plan of every Service, applied; resolves to the milliseconds planning took. */
+  async function reconcile(): Promise<number> {
     const config = cluster.config();
-    if (stopped || !config || !cluster.synced()) return;
+    if (stopped || !config || !cluster.synced()) return 0;
     // Until every peer has answered once, alive() undercounts: taking IPs now could steal them.
-    if (!waitForSettle()) return;
+    if (!waitForSettle()) return 0;
     clientMetrics.updates.inc();
     const planStarted = performance.now();
     const byService = slicesByService(slices.list());
@@ -279,21 +229,17 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
       l2Advertisements: config.l2Advertisements,
       localInterfaces: interfaces.map((i) => i.name),
     });
-    planMs = performance.now() - planStarted;
+    const planMs = performance.now() - planStarted;
     await applyLed(plan);
     for (const service of plan.services) {
-      report(service);
-      annotationPlans.set(service.key, service);
-      if (annotationPatch(service)) annotationWrites.add(service.key);
+      reports.report(service);
+      annotations.plan(service);
     }
     const planned = new Set(plan.services.map((s) => s.key));
-    for (const key of annotationPlans.keys()) if (!planned.has(key)) annotationPlans.delete(key);
-    for (const key of [...ledServices.keys(), ...warned.keys()]) {
-      if (planned.has(key)) continue;
-      ledServices.delete(key); // gone: a Service of that name announced later gets its Event again
-      warned.delete(key);
-    }
-    updateAnnouncedGauge(plan);
+    annotations.forgetAllBut(planned);
+    reports.forgetAllBut(planned);
+    announcedGauge.update(plan);
+    return planMs;
   }
 
   async function applyLed(plan: AnnouncementPlan): Promise<void> {
@@ -306,6 +252,7 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
     );
     led = next;
     for (const ip of change.removed) logger.info({ ip }, 'stopped announcing');
+    const announcing: IP[] = [];
     for (const ip of [...change.added, ...change.moved]) {
       const entry = next.get(ip)!;
       if (entry.interfaces.length === 0) {
@@ -316,84 +263,15 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
         continue;
       }
       logger.info({ ip, service: entry.services.join(','), interfaces: entry.interfaces }, 'announcing');
-      await announcer.announce(entry.ip);
+      announcing.push(entry.ip);
     }
+    await announcer.announce(announcing);
   }
 
   function subjectOf(key: string) {
     const { namespace: ns, name } = splitKey(key);
     const uid = services.get(name, ns)?.metadata?.uid;
     return { kind: 'Service', apiVersion: 'v1', name, namespace: ns, ...(uid ? { uid } : {}) };
-  }
-
-  function report(service: ServicePlan): void {
-    const leading = service.leader === self;
-    // Announcing, or leading with no interface to answer on: an Event whenever that changes.
-    const state = leading ? (service.interfaces.length > 0 ? 'announcing' : 'no-interface') : undefined;
-    if (state && ledServices.get(service.key) !== state) {
-      ledServices.set(service.key, state);
-      if (state === 'announcing') {
-        void events.record(subjectOf(service.key), 'Normal', 'nodeAssigned', nodeAssignedMessage(self));
-      } else {
-        const message = announceFailedMessage(self, service.ips.map(formatIP));
-        void events.record(subjectOf(service.key), 'Warning', 'announceFailed', message);
-      }
-    } else if (!leading && ledServices.delete(service.key)) {
-      const message = nodeUnassignedMessage(self, service);
-      logger.info(
-        { service: service.key, leader: service.leader ?? null, reason: message },
-        'no longer announcing the service',
-      );
-      void events.record(subjectOf(service.key), 'Normal', 'nodeUnassigned', message);
-    }
-    const problem = service.leader === undefined && service.reporter === self ? service.reason : undefined;
-    if (problem === warned.get(service.key)) return;
-    if (problem === undefined) {
-      warned.delete(service.key);
-      return;
-    }
-    warned.set(service.key, problem);
-    logger.warn(
-      { service: service.key, pool: service.pool, reason: problem },
-      'no node announces the service',
-    );
-    if (service.noAdvertisement) {
-      void events.record(subjectOf(service.key), 'Warning', 'noL2Advertisement', `not announced: ${problem}`);
-    }
-  }
-
-  function annotationPatch(service: ServicePlan) {
-    const { namespace: ns, name } = splitKey(service.key);
-    return announcementAnnotations(service, self, services.get(name, ns)?.metadata?.annotations);
-  }
-
-  async function writeAnnotations(key: string): Promise<void> {
-    const service = annotationPlans.get(key);
-    const patch = service && annotationPatch(service);
-    if (!patch) return;
-    const { namespace: ns, name } = splitKey(key);
-    try {
-      await core.patchNamespacedService(
-        { name, namespace: ns, body: { metadata: { annotations: patch } } },
-        mergePatch,
-      );
-    } catch (error) {
-      if (!isNotFound(error)) throw error; // the queue retries with backoff
-    }
-  }
-
-  function updateAnnouncedGauge(plan: AnnouncementPlan): void {
-    const wanted = new Map<string, { service: string; ip: string }>();
-    for (const [ip, entry] of plan.led) {
-      for (const service of entry.services) wanted.set(`${service}|${ip}`, { service, ip });
-    }
-    for (const [key, labels] of announcedLabels) {
-      if (!wanted.has(key)) metrics.announced.remove({ ...labels, protocol: 'layer2', node: self });
-    }
-    for (const labels of wanted.values())
-      metrics.announced.set({ ...labels, protocol: 'layer2', node: self }, 1);
-    announcedLabels.clear();
-    for (const [key, labels] of wanted) announcedLabels.set(key, labels);
   }
 
   // Links come and go (a bond reconfigured, a NIC replaced): follow them.
@@ -420,9 +298,8 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
     options.refreshIntervalMs === undefined
       ? undefined
       : setInterval(() => {
-          for (const entry of led.values()) {
-            if (entry.interfaces.length > 0) announcer.announce(entry.ip).catch(() => undefined);
-          }
+          const refreshed = [...led.values()].filter((entry) => entry.interfaces.length > 0);
+          announcer.announce(refreshed.map((entry) => entry.ip)).catch(() => undefined);
         }, options.refreshIntervalMs);
 
   const release = () => {
@@ -431,8 +308,8 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
     clearTimeout(settleTimer);
     clearInterval(rescanTimer);
     clearInterval(refreshTimer);
-    clearTimeout(pendingRun);
-    annotationWrites.stop();
+    runner.stop();
+    annotations.stop();
   };
   const ready = () => cluster.synced() && cluster.config() !== undefined;
   let health: HealthServer | undefined;
@@ -483,7 +360,7 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
       await announcer.setLed([]).catch(() => undefined);
       led = new Map();
       await transport?.leave();
-      await running;
+      await runner.running;
       await presence.stop();
       await cluster.stop();
       // Events get up to 2 s; the cap must not itself keep the process alive once they are out.

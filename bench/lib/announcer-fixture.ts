@@ -40,7 +40,7 @@ for await (const line of createInterface({ input: process.stdin })) {
   try {
     if (command === 'led') await setLed(args);
     else if (command === 'interfaces') await announcer.setInterfaces(await discover());
-    else if (command === 'announce') await announcer.announce(parseIPText(args[0] ?? ''));
+    else if (command === 'announce') await announcer.announce(args.map(parseIPText));
     else if (command === 'stats') {
       console.log(JSON.stringify(await announcer.stats()));
       continue;

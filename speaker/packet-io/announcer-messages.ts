@@ -47,7 +47,7 @@ export type AnnouncerRequest =
       readonly restrictTo: ReadonlyMap<string, readonly string[]>;
     }
   | { readonly id: number; readonly op: 'setInterfaces'; readonly interfaces: readonly AnnouncerInterface[] }
-  | { readonly id: number; readonly op: 'announce'; readonly ip: IP }
+  | { readonly id: number; readonly op: 'announce'; readonly ips: readonly IP[] }
   | { readonly id: number; readonly op: 'stats' }
   /** Answer again after a fence; refused while the main thread's beat is still missing. */
   | { readonly id: number; readonly op: 'resume' }

@@ -281,7 +281,7 @@ port.on('message', (request: AnnouncerRequest) => {
         setInterfaces(request.interfaces);
         return reply({ op: 'done', id: request.id });
       case 'announce':
-        announce(request.ip);
+        for (const ip of request.ips) announce(ip);
         return reply({ op: 'done', id: request.id });
       case 'stats':
         return reply({

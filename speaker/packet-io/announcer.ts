@@ -117,11 +117,12 @@ export class Announcer {
   }
 
   /**
-   * Gratuitous ARP (request and reply forms) or unsolicited NA to ff02::1 for an IP in the led set:
-   * now and every 1.1 s for 5 s, or until the IP leaves the led set.
+   * Gratuitous ARP (request and reply forms) or unsolicited NA to ff02::1 for each IP (in the led
+   * set): now and every 1.1 s for 5 s, or until the IP leaves the led set. One message for all: a
+   * takeover of thousands of Services is one round trip to the worker, not one each.
    */
-  async announce(ip: IP): Promise<void> {
-    await this.#request({ op: 'announce', ip });
+  async announce(ips: readonly IP[]): Promise<void> {
+    if (ips.length > 0) await this.#request({ op: 'announce', ips });
   }
 
   /** Answers again after a fence; false when the worker still misses this thread's beat. */
