@@ -91,6 +91,14 @@ function formatIPv4(value: bigint): string {
 }
 
 /**
+ * The one key for an IP in maps, sets and messages, in the allocator, the speaker and its answering
+ * thread alike: its canonical text, which also tells IPv4 from an IPv4-mapped IPv6 address.
+ */
+export function ipKey(ip: IP): string {
+  return formatIP(ip);
+}
+
+/**
  * Canonical text. IPv6 follows RFC 5952: lower case, the longest run of zero groups compressed, and
  * an IPv4-mapped address (::ffff:0:0/96) with its last 32 bits dotted, as ::ffff:192.0.2.1 (§5).
  */

@@ -2,7 +2,7 @@
 // Service and so which IPs this node answers for, on which of its interfaces. Every speaker computes
 // the same leaders from the same inputs, so no coordination is needed beyond agreeing who is alive.
 
-import { formatIP, type IP } from '../common/ip-address.ts';
+import { formatIP, type IP, ipKey } from '../common/ip-address.ts';
 import { type Labels, matchesLabels, type Requirement } from '../common/label-selector.ts';
 import type { L2Advertisement, Pool } from '../common/pool-config/model.ts';
 import { poolHolding, poolNamed } from '../common/pool-config/pool-lookup.ts';
@@ -54,7 +54,7 @@ export interface LedIP {
 
 export interface AnnouncementPlan {
   readonly services: readonly ServicePlan[];
-  /** formatIP(ip) → what this node answers for. */
+  /** ipKey(ip) → what this node answers for. */
   readonly led: ReadonlyMap<string, LedIP>;
 }
 
@@ -146,10 +146,10 @@ export function planAnnouncements(input: PlanInput): AnnouncementPlan {
   for (const plan of services) {
     if (plan.leader !== input.self) continue;
     for (const ip of plan.ips) {
-      const text = formatIP(ip);
-      const known = led.get(text);
+      const key = ipKey(ip);
+      const known = led.get(key);
       const interfaces = [...new Set([...(known?.interfaces ?? []), ...plan.interfaces])].sort();
-      led.set(text, { ip, interfaces, services: [...(known?.services ?? []), plan.key] });
+      led.set(key, { ip, interfaces, services: [...(known?.services ?? []), plan.key] });
     }
   }
   return { services, led };

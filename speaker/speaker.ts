@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { CoordinationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { formatIP, type IP } from '../common/ip-address.ts';
+import { type IP, ipKey } from '../common/ip-address.ts';
 import type { BackoffPolicy } from '../common/kube/backoff.ts';
 import { createKubeClientMetrics } from '../common/kube/client-metrics.ts';
 import { EventRecorder } from '../common/kube/event-recorder.ts';
@@ -67,7 +67,7 @@ export interface SpeakerOptions {
 export interface Speaker {
   readonly registry: Registry;
   readonly metricsAddress: string | undefined;
-  /** The IPs this node answers for now (formatIP text, sorted). */
+  /** The IPs this node answers for now (ipKey text, sorted). */
   led(): string[];
   /** Graceful stop: stops answering, tells the peers it leaves, then releases everything. */
   stop(): Promise<void>;
@@ -248,7 +248,7 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
     const next = plan.led;
     await announcer.setLed(
       [...next.values()].map((l) => l.ip),
-      (ip) => next.get(formatIP(ip))?.interfaces,
+      (ip) => next.get(ipKey(ip))?.interfaces,
     );
     led = next;
     for (const ip of change.removed) logger.info({ ip }, 'stopped announcing');

@@ -3,7 +3,7 @@
 // pools in, assignments out; the caller does all Kubernetes I/O and keeps the Services' status in
 // step with what this returns.
 
-import { formatIP, type IP, type IPFamily } from '../../common/ip-address.ts';
+import { formatIP, type IP, type IPFamily, ipKey } from '../../common/ip-address.ts';
 import type { Pool, PoolConfig } from '../../common/pool-config/model.ts';
 import { rangesInOrder } from '../../common/pool-config/pool-lookup.ts';
 import { AddressSlots } from './address-slots.ts';
@@ -55,10 +55,6 @@ interface Candidate {
 type Claim = { ok: true; candidates: Candidate[] } | { ok: false; reason: string; conflictsWith?: string };
 
 const emptyConfig: PoolConfig = { pools: [], l2Advertisements: [], warnings: [] };
-
-function addressKey(ip: IP): string {
-  return `${ip.family}:${ip.value}`;
-}
 
 function familyName(family: IPFamily): string {
   return `IPv${family}`;
@@ -210,7 +206,7 @@ export class Allocator {
     this.held.delete(key);
     this.requests.delete(key);
     for (const { ip } of ips) {
-      const k = addressKey(ip);
+      const k = ipKey(ip);
       const use = this.uses.get(k)!;
       use.holders = use.holders.filter((h) => h.key !== key);
       if (use.holders.length > 0) continue;
@@ -315,7 +311,7 @@ export class Allocator {
       if (!poolAdmits(pool, request)) {
         return { ok: false, reason: `pool "${pool.name}" does not admit this Service (serviceAllocation)` };
       }
-      for (const holder of this.uses.get(addressKey(ip))?.holders ?? []) {
+      for (const holder of this.uses.get(ipKey(ip))?.holders ?? []) {
         if (holder.key === request.key) continue;
         const reason = sharingProblem(request, holder, address);
         if (reason) return { ok: false, reason, conflictsWith: holder.key };
@@ -335,7 +331,7 @@ export class Allocator {
   private hold(request: ServiceRequest, candidates: readonly Candidate[]): AssignResult {
     const assigned: AssignedIP[] = [];
     for (const { ip, slots } of candidates) {
-      const k = addressKey(ip);
+      const k = ipKey(ip);
       let use = this.uses.get(k);
       if (!use) {
         slots.take(ip.value);

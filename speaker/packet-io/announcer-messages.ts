@@ -26,7 +26,7 @@ export interface IpCounters {
 
 export interface AnnouncerStats {
   /**
-   * By formatIP, every IP led now; an IP that stops being led leaves with its counters, which start
+   * By ipKey, every IP led now; an IP that stops being led leaves with its counters, which start
    * from zero if it comes back.
    */
   byIp: Record<string, IpCounters>;
@@ -43,7 +43,7 @@ export type AnnouncerRequest =
       readonly id: number;
       readonly op: 'setLed';
       readonly ips: readonly IP[];
-      /** formatIP(ip) → the only interfaces to answer on for it; IPs not in it are answered everywhere. */
+      /** ipKey(ip) → the only interfaces to answer on for it; IPs not in it are answered everywhere. */
       readonly restrictTo: ReadonlyMap<string, readonly string[]>;
     }
   | { readonly id: number; readonly op: 'setInterfaces'; readonly interfaces: readonly AnnouncerInterface[] }

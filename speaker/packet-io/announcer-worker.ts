@@ -2,7 +2,7 @@
 // batched sends, on a thread of its own so that main-thread work (informers, elections, GC of a big
 // heap) never delays a reply. Everything it knows comes from the Announcer facade by message.
 import { parentPort, workerData } from 'node:worker_threads';
-import { formatIP, type IP } from '../../common/ip-address.ts';
+import { type IP, ipKey } from '../../common/ip-address.ts';
 import {
   answerFrame,
   dropReasons,
@@ -50,7 +50,7 @@ const stats: Omit<AnnouncerStats, 'byIp'> = {
   dropped: Object.fromEntries(dropReasons.map((reason) => [reason, 0])),
 };
 
-/** Counters of the led IPs by formatIP, shared by every link that answers for the IP. */
+/** Counters of the led IPs by ipKey, shared by every link that answers for the IP. */
 let ipCounters = new Map<string, IpCounters>();
 
 function count(table: Record<string, number>, reason: string): void {
@@ -202,9 +202,9 @@ function updateGroups(link: Link, ips: readonly IP[]): void {
 
 function applyLed(link: Link): void {
   const onLink = wantedLed.ips.filter(
-    (ip) => wantedLed.restrictTo.get(formatIP(ip))?.includes(link.name) ?? true,
+    (ip) => wantedLed.restrictTo.get(ipKey(ip))?.includes(link.name) ?? true,
   );
-  const keys = onLink.map(formatIP);
+  const keys = onLink.map(ipKey);
   link.led.set(onLink);
   link.ledKeys = new Set(keys);
   link.ledCounters = keys.map((key) => ipCounters.get(key)!);
@@ -214,7 +214,7 @@ function applyLed(link: Link): void {
 function setLed(ips: readonly IP[], restrictTo: ReadonlyMap<string, readonly string[]>): void {
   wantedLed = { ips, restrictTo };
   const zero = (): IpCounters => ({ requestsReceived: 0, responsesSent: 0, gratuitousSent: 0 });
-  ipCounters = new Map(ips.map(formatIP).map((key) => [key, ipCounters.get(key) ?? zero()]));
+  ipCounters = new Map(ips.map(ipKey).map((key) => [key, ipCounters.get(key) ?? zero()]));
   for (const link of links) applyLed(link);
   for (const [key, timer] of bursts) {
     if (links.some((link) => link.ledKeys.has(key))) continue;
@@ -245,7 +245,7 @@ function sendGratuitous(ip: IP, key: string): boolean {
 }
 
 function announce(ip: IP): void {
-  const key = formatIP(ip);
+  const key = ipKey(ip);
   clearTimeout(bursts.get(key));
   const started = Date.now();
   const tick = (): void => {

@@ -2,7 +2,7 @@
 // turns its messages into promises. Which IPs to answer for is decided elsewhere (elections); this only
 // makes the network hear about them.
 import { Worker } from 'node:worker_threads';
-import { formatIP, type IP } from '../../common/ip-address.ts';
+import { type IP, ipKey } from '../../common/ip-address.ts';
 import { defaultTiming, type Timing } from '../membership/timing.ts';
 import type {
   AnnouncerEvent,
@@ -102,7 +102,7 @@ export class Announcer {
     const restrictTo = new Map<string, readonly string[]>();
     for (const ip of ips) {
       const only = interfacesOf?.(ip);
-      if (only !== undefined) restrictTo.set(formatIP(ip), only);
+      if (only !== undefined) restrictTo.set(ipKey(ip), only);
     }
     await this.#request({ op: 'setLed', ips, restrictTo });
   }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { Address4, Address6 } from 'ip-address';
-import { formatIP, ipFromBytes, ipToBytes, parseIP } from '../../../common/ip-address.ts';
+import { formatIP, ipFromBytes, ipKey, ipToBytes, parseIP } from '../../../common/ip-address.ts';
 
 test('parses and canonicalises addresses', () => {
   const cases: [string, string | undefined][] = [
@@ -73,5 +73,20 @@ test('parsing and RFC 5952 text agree with the ip-address package for any addres
       assert.equal(formatIP(ip), expected.text, text);
     }),
     { numRuns: 2000 },
+  );
+});
+
+test('ipKey: equal exactly for equal addresses, IPv4 apart from its IPv4-mapped IPv6 form', () => {
+  const key = (text: string) => ipKey(parseIP(text)!);
+  assert.equal(key('2001:DB8::0:1'), key('2001:db8::1'));
+  assert.notEqual(key('192.0.2.1'), key('::ffff:192.0.2.1'));
+  fc.assert(
+    fc.property(
+      fc.bigInt({ min: 0n, max: 2n ** 128n - 1n }),
+      fc.bigInt({ min: 0n, max: 2n ** 128n - 1n }),
+      (a, b) => {
+        assert.equal(ipKey({ family: 6, value: a }) === ipKey({ family: 6, value: b }), a === b);
+      },
+    ),
   );
 });
