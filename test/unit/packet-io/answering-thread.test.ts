@@ -1,0 +1,150 @@
+// The answering thread's logic on fake sockets, without root: which requests it answers, with what,
+// the counters, the solicited-node groups it joins, and the fence.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { arpRequest } from '../../../bench/lib/request-frames.ts';
+import { type IP, parseIP } from '../../../common/ip-address.ts';
+import { AnsweringThread } from '../../../speaker/packet-io/answering-thread.ts';
+import { macToBytes } from '../../../speaker/packet-io/interfaces.ts';
+import type { PacketSocket, PacketSocketKind } from '../../../speaker/packet-io/packet-socket.ts';
+
+class FakeSocket implements PacketSocket {
+  readonly sent: Uint8Array[] = [];
+  readonly groups = new Set<string>();
+  #deliver: ((frame: Uint8Array) => void) | undefined;
+  closed = false;
+
+  readonly kind: PacketSocketKind;
+
+  constructor(kind: PacketSocketKind) {
+    this.kind = kind;
+  }
+
+  addMembership(mac: Uint8Array): void {
+    this.groups.add(Buffer.from(mac).toString('hex'));
+  }
+  dropMembership(mac: Uint8Array): void {
+    this.groups.delete(Buffer.from(mac).toString('hex'));
+  }
+  send(frame: Uint8Array): number {
+    this.sent.push(Uint8Array.from(frame));
+    return 0;
+  }
+  sendBatch(buffer: Uint8Array, slotSize: number, lengths: Uint32Array, count: number): number {
+    for (let i = 0; i < count; i++) this.sent.push(buffer.slice(i * slotSize, i * slotSize + lengths[i]!));
+    return count;
+  }
+  onFrames(buffer: Uint8Array, lengths: Uint32Array, onBatch: (count: number) => void): void {
+    this.#deliver = (frame) => {
+      buffer.set(frame, 0);
+      lengths[0] = frame.length;
+      onBatch(1);
+    };
+  }
+  close(): void {
+    this.closed = true;
+  }
+  /** A frame arriving from the wire. */
+  receive(frame: Uint8Array): void {
+    this.#deliver?.(frame);
+  }
+}
+
+const ourMac = '02:00:00:00:00:01';
+const clientMac = macToBytes('02:00:00:00:00:99');
+const ip = (text: string) => parseIP(text) as IP;
+const vip = ip('192.0.2.10');
+
+function setup() {
+  const sockets = new Map<string, FakeSocket>();
+  let now = 0;
+  let fencedEvents = 0;
+  const beats = new Int32Array(new SharedArrayBuffer(4));
+  const thread = new AnsweringThread({
+    openSocket: (ifname, kind) => {
+      const socket = new FakeSocket(kind);
+      sockets.set(`${ifname}/${kind}`, socket);
+      return socket;
+    },
+    beats,
+    fenceAfterMs: 300,
+    now: () => now,
+    onFenced: () => fencedEvents++,
+  });
+  thread.setInterfaces([{ name: 'eth0', mac: ourMac }]);
+  const arp = sockets.get('eth0/arp')!;
+  return {
+    thread,
+    arp,
+    ndp: sockets.get('eth0/ndp')!,
+    advance: (ms: number) => {
+      now += ms;
+    },
+    beat: () => Atomics.add(beats, 0, 1),
+    fencedEvents: () => fencedEvents,
+    ask: (target: IP) => arp.receive(arpRequest(clientMac, ip('192.0.2.99'), target)),
+  };
+}
+
+test('answers ARP for a led IP with its own MAC, counts it, and ignores other IPs', () => {
+  const { thread, arp, ask } = setup();
+  thread.setLed([vip], new Map());
+  ask(vip);
+  assert.equal(arp.sent.length, 1);
+  const reply = arp.sent[0]!;
+  assert.equal(Buffer.from(reply.subarray(22, 28)).toString('hex'), '020000000001', 'sender MAC is ours');
+  assert.deepEqual([...reply.subarray(28, 32)], [192, 0, 2, 10], 'sender IP is the VIP');
+  ask(ip('192.0.2.11'));
+  assert.equal(arp.sent.length, 1, 'an IP not led gets no answer');
+  assert.deepEqual(thread.stats().byIp['192.0.2.10'], {
+    requestsReceived: 1,
+    responsesSent: 1,
+    gratuitousSent: 0,
+  });
+});
+
+test('an IP restricted to another interface is not answered here', () => {
+  const { thread, arp, ask } = setup();
+  thread.setLed([vip], new Map([['192.0.2.10', ['eth1']]]));
+  ask(vip);
+  assert.equal(arp.sent.length, 0);
+});
+
+test('IPv6 addresses join their solicited-node group, and leave it when no longer led', () => {
+  const { thread, ndp } = setup();
+  thread.setLed([ip('2001:db8::10')], new Map());
+  assert.deepEqual([...ndp.groups], ['3333ff000010']);
+  thread.setLed([], new Map());
+  assert.deepEqual([...ndp.groups], []);
+});
+
+test('announce sends gratuitous frames at once, counted', () => {
+  const { thread, arp } = setup();
+  thread.setLed([vip], new Map());
+  thread.announce(vip);
+  assert.ok(arp.sent.length >= 1);
+  assert.equal(thread.stats().byIp['192.0.2.10']?.gratuitousSent, arp.sent.length);
+  thread.close();
+  assert.equal(arp.closed, true);
+});
+
+test('no beat for longer than fenceAfterMs: silent until resumed after the beat is back', () => {
+  const { thread, arp, ask, advance, beat, fencedEvents } = setup();
+  thread.setLed([vip], new Map());
+  beat();
+  ask(vip);
+  assert.equal(arp.sent.length, 1);
+  advance(301);
+  ask(vip);
+  assert.equal(arp.sent.length, 1, 'fenced: no answer');
+  assert.equal(fencedEvents(), 1);
+  assert.equal(thread.stats().ignored['main thread stalled'], 1);
+  assert.equal(thread.resume(), false, 'a resume while the beat is still missing is refused');
+  beat();
+  ask(vip); // the beat is seen, but the fence stays until the main thread resumes it
+  assert.equal(arp.sent.length, 1);
+  assert.equal(thread.resume(), true);
+  ask(vip);
+  assert.equal(arp.sent.length, 2);
+});
