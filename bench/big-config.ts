@@ -26,7 +26,8 @@ import {
 import { parse as parseYaml } from 'yaml';
 import { loadKubeConfig } from '../common/kube/kubeconfig.ts';
 import { loadPoolConfig } from '../common/pool-config/load-config.ts';
-import { startBenchApi } from './lib/bench-api.ts';
+import { waitFor } from '../lab/wait.ts';
+import { removeAllOnSignal, startBenchApi } from './lib/bench-api.ts';
 import {
   inParallel,
   serviceBody,
@@ -98,12 +99,7 @@ function inlineLoadMs(): number {
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'big-config-bench-'));
 const api = await startBenchApi(args.kube, dir);
 const children: ChildProcess[] = [];
-for (const signal of ['SIGTERM', 'SIGINT'] as const)
-  process.once(signal, () => {
-    for (const child of children) child.kill('SIGKILL');
-    for (const pid of api.pids()) process.kill(pid, 'SIGKILL');
-    void fs.rm(dir, { recursive: true, force: true }).finally(() => process.exit(1));
-  });
+removeAllOnSignal(api, children, dir);
 try {
   const kc = loadKubeConfig(api.kubeconfigFile);
   const core = kc.makeApiClient(CoreV1Api);
@@ -114,7 +110,9 @@ try {
     await extensions.createCustomResourceDefinition({ body: body as V1CustomResourceDefinition });
   }
   await core.createNamespace({ body: { metadata: { name: namespace } } });
-  await waitUntilServed(() => custom.listNamespacedCustomObject(group));
+  await waitFor('the IPAddressPool CRD served', 10_000, () =>
+    custom.listNamespacedCustomObject(group).then(() => true),
+  );
   await custom.createNamespacedCustomObject({ ...group, body: servicePool });
 
   const lines: string[] = [];
@@ -139,7 +137,7 @@ try {
   await inParallel(serviceCount, (i) =>
     core.createNamespacedService({ namespace: 'default', body: serviceBody(`svc-${i}`) }),
   );
-  await waitFor(() => assigned.size === serviceCount, 120_000, 'every Service assigned');
+  await waitFor('every Service assigned', 120_000, async () => assigned.size === serviceCount || undefined);
   await stopWatch();
   await settle(controller.pid, 30_000);
   const rssBeforeMb = rssMb(controller.pid);
@@ -171,15 +169,19 @@ try {
     setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
   );
   await waitFor(
-    () => lines.slice(edited).some((l) => l.includes('"config loaded"')),
-    120_000,
     'the edited config',
+    120_000,
+    async () => lines.slice(edited).some((l) => l.includes('"config loaded"')) || undefined,
   );
   const loadingTimes = await reloading.stop();
 
   await custom.deleteCollectionNamespacedCustomObject({ ...group, labelSelector: bigLabel });
   const shrunk = lines.length;
-  await waitFor(() => lines.slice(shrunk).some((l) => l.includes('"pools":1,')), 600_000, 'the small config');
+  await waitFor(
+    'the small config',
+    600_000,
+    async () => lines.slice(shrunk).some((l) => l.includes('"pools":1,')) || undefined,
+  );
   await settle(controller.pid, 30_000);
   // V8 gives idle memory back on its own schedule (its memory reducer): a minute or two, not seconds.
   const returnStart = performance.now();
@@ -240,26 +242,4 @@ try {
 async function heapUsedMb(metricsUrl: string): Promise<number> {
   const text = await (await fetch(metricsUrl)).text();
   return round(Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1]) / 1e6, 1);
-}
-
-async function waitUntilServed(list: () => Promise<unknown>): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (
-      await list().then(
-        () => true,
-        () => false,
-      )
-    )
-      return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the IPAddressPool CRD was not served within 10 s');
-}
-
-async function waitFor(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }

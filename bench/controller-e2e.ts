@@ -18,7 +18,7 @@ import path from 'node:path';
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { loadKubeConfig } from '../common/kube/kubeconfig.ts';
 import { speakerPodObject } from '../lab/cluster-objects.ts';
-import { startBenchApi } from './lib/bench-api.ts';
+import { removeAllOnSignal, startBenchApi } from './lib/bench-api.ts';
 import {
   concurrency,
   inParallel,
@@ -46,13 +46,7 @@ const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'controller-bench-'));
 const api = await startBenchApi(args.kube, dir);
 const { kubeconfigFile } = api;
 const children: ChildProcess[] = [];
-// A runner's timeout or ^C must not leave the API server and controllers behind.
-for (const signal of ['SIGTERM', 'SIGINT'] as const)
-  process.once(signal, () => {
-    for (const child of children) child.kill('SIGKILL');
-    for (const pid of api.pids()) process.kill(pid, 'SIGKILL');
-    void fs.rm(dir, { recursive: true, force: true }).finally(() => process.exit(1));
-  });
+removeAllOnSignal(api, children, dir);
 const pair = planNetnsPair(`cbench${process.pid}`);
 try {
   const kc = loadKubeConfig(kubeconfigFile);

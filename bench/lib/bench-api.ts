@@ -2,7 +2,7 @@
 // real control plane (etcd, kube-apiserver, kube-controller-manager). Either way the bench gets an
 // admin kubeconfig, the PID whose CPU counts as the API server's, and one way to stop it all.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ensureKubeBinaries } from '../../lab/kube/build.ts';
 import { apiserverProcessName } from '../../lab/kube/control-plane.ts';
@@ -57,4 +57,17 @@ async function startReal(dir: string): Promise<BenchApi> {
     pids: () => pids,
     stop: () => stopAll(pids),
   };
+}
+
+/**
+ * A runner's timeout or ^C must not leave the API server and the bench's children behind, nor its
+ * folder: on SIGTERM or SIGINT all of them go, and the bench exits 1.
+ */
+export function removeAllOnSignal(api: BenchApi, children: readonly ChildProcess[], dir: string): void {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const)
+    process.once(signal, () => {
+      for (const child of children) child.kill('SIGKILL');
+      for (const pid of api.pids()) process.kill(pid, 'SIGKILL');
+      void rm(dir, { recursive: true, force: true }).finally(() => process.exit(1));
+    });
 }

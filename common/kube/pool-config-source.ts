@@ -14,7 +14,7 @@ import {
 } from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.ts';
 import type { ConfigInputs } from '../pool-config/load-config.ts';
-import { type ConfigLoader, type LoadedConfig, loadOffThread } from '../pool-config/load-off-thread.ts';
+import { type LoadedConfig, loadOffThread } from '../pool-config/load-off-thread.ts';
 import type { PoolConfig } from '../pool-config/model.ts';
 import { type ConfigProblem, formatProblem, summarizeProblems } from '../pool-config/problems.ts';
 import {
@@ -47,8 +47,6 @@ export interface PoolConfigSourceOptions {
   readonly heldAddresses?: () => Iterable<HeldAddresses>;
   /** A refused config whose stranded addresses differ from the last refusal's. */
   readonly onNewRefusal?: (stranded: readonly StrandedAddress[]) => void;
-  /** How configs are loaded; default: in a worker thread (load-off-thread.ts). */
-  readonly loader?: ConfigLoader;
 }
 
 export interface PoolConfigSource {
@@ -99,7 +97,6 @@ export function poolConfigSource(options: PoolConfigSourceOptions): PoolConfigSo
   );
   const informers = [configMaps, pools, advertisements] as ResilientInformer<KubernetesObject>[];
 
-  const loader = options.loader ?? loadOffThread;
   let lastProblems = '';
   let hasGood = false;
   let refused = false;
@@ -118,7 +115,7 @@ export function poolConfigSource(options: PoolConfigSourceOptions): PoolConfigSo
     }
     const configMap = configMaps.get(configMapName, namespace);
     const objects = [...pools.list(namespace), ...advertisements.list(namespace)];
-    inFlight = loader(configInputs(namespace, configMapName, configMap, objects))
+    inFlight = loadOffThread(configInputs(namespace, configMapName, configMap, objects))
       .then(
         (loaded) => (closed || loadAgain ? undefined : accept(loaded)),
         (error: Error) => {

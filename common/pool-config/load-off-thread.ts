@@ -16,7 +16,7 @@ export interface LoadedConfig {
   readonly fingerprint: string;
 }
 
-/** How a component loads its config: off the thread in production, inline in some tests. */
+/** How a config is loaded for a decision: loadOffThread, given to the webhook's admission check. */
 export type ConfigLoader = (inputs: ConfigInputs) => Promise<LoadedConfig>;
 
 export const loadOffThread: ConfigLoader = async (inputs) => {
