@@ -14,7 +14,7 @@ import {
   type PoolStatus,
   type PoolStatusRead,
   poolStatuses,
-  statusJson,
+  showsStatus,
 } from './pool-status.ts';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -56,8 +56,7 @@ export function poolStatusWriter(options: PoolStatusWriterOptions): PoolStatusWr
   // What was last written per pool, exactly: the informer's copy rounds counts past 2^53, so a
   // change of one address in a huge pool shows only here.
   const written = new Map<string, PoolStatus>();
-  const statusOf = (name: string) =>
-    (options.poolObject(name) as { status?: PoolStatusRead } | undefined)?.status;
+  const statusOf = (pool: KubernetesObject) => (pool as { status?: PoolStatusRead }).status;
 
   /** One pass at a time: a pass over 40k pools takes a while, and a second one would write the same. */
   async function write(): Promise<void> {
@@ -84,10 +83,8 @@ export function poolStatusWriter(options: PoolStatusWriterOptions): PoolStatusWr
     for (const name of written.keys()) if (!statuses.has(name)) written.delete(name);
     let failed = false;
     for (const [name, status] of statuses) {
-      const last = written.get(name);
       const object = options.poolObject(name);
-      if (!object) continue;
-      if (last && statusJson(last) === statusJson(status) && mayBeStatus(statusOf(name), status)) continue;
+      if (!object || showsStatus(statusOf(object), written.get(name), status)) continue;
       try {
         await options.custom.patchNamespacedCustomObjectStatus(
           {
@@ -120,9 +117,8 @@ export function poolStatusWriter(options: PoolStatusWriterOptions): PoolStatusWr
   return {
     schedule,
     poolChanged(pool) {
-      const name = pool.metadata?.name ?? '';
-      const last = written.get(name);
-      if (!last || !mayBeStatus((pool as { status?: PoolStatusRead }).status, last)) schedule();
+      const last = written.get(pool.metadata?.name ?? '');
+      if (!last || !mayBeStatus(statusOf(pool), last)) schedule();
     },
     stop() {
       stopped = true;

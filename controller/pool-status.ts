@@ -59,3 +59,19 @@ export function mayBeStatus(read: PoolStatusRead | undefined, status: PoolStatus
     read?.availableIPv6 === Number(status.availableIPv6)
   );
 }
+
+const safe = BigInt(Number.MAX_SAFE_INTEGER);
+
+/**
+ * Whether the pool already shows `status`. With counts below 2^53 the object's copy says so exactly;
+ * past that only together with what we last wrote (`last`, unknown after a restart: then we write).
+ */
+export function showsStatus(
+  read: PoolStatusRead | undefined,
+  last: PoolStatus | undefined,
+  status: PoolStatus,
+): boolean {
+  if (!mayBeStatus(read, status)) return false;
+  if (last) return statusJson(last) === statusJson(status);
+  return status.availableIPv4 <= safe && status.availableIPv6 <= safe;
+}

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { V1Service } from '@kubernetes/client-node';
 import { formatIP, parseIP } from '../../../common/ip-address.ts';
 import { problemObject } from '../../../controller/config-objects.ts';
-import { mayBeStatus, poolStatuses, statusJson } from '../../../controller/pool-status.ts';
+import { mayBeStatus, poolStatuses, showsStatus, statusJson } from '../../../controller/pool-status.ts';
 import { keepsStrandedAddresses, rebuildEntries } from '../../../controller/services.ts';
 import { poolsConfig } from '../allocator/helpers.ts';
 
@@ -86,6 +86,31 @@ test('a /70 pool counts one address taken exactly, and the rounded read-back sti
   assert.equal(mayBeStatus(JSON.parse(text), status), true, 'JSON.parse rounds both sides alike');
   assert.equal(mayBeStatus({ ...JSON.parse(text), assignedIPv6: 2 }, status), false);
   assert.equal(mayBeStatus(undefined, status), false, 'a pool without a status yet');
+});
+
+test('showsStatus: counts below 2^53 are trusted from the object, bigger ones only with what was written', () => {
+  const small = poolStatuses([{ pool: 'p', family: 4, total: 8n, inUse: 1, available: 7n }], ['p']).get('p')!;
+  const read = JSON.parse(statusJson(small));
+  assert.equal(
+    showsStatus(read, undefined, small),
+    true,
+    'after a restart, an unchanged small pool is not rewritten',
+  );
+  assert.equal(showsStatus({ ...read, assignedIPv4: 2 }, undefined, small), false);
+  const size = 2n ** 58n;
+  const huge = poolStatuses(
+    [{ pool: 'v6', family: 6, total: size, inUse: 1, available: size - 1n }],
+    ['v6'],
+  ).get('v6')!;
+  const hugeRead = JSON.parse(statusJson(huge));
+  assert.equal(showsStatus(hugeRead, undefined, huge), false, 'rounded: written once after a restart');
+  assert.equal(showsStatus(hugeRead, huge, huge), true);
+  const oneMore = { ...huge, assignedIPv6: 2, availableIPv6: size - 2n };
+  assert.equal(
+    showsStatus(JSON.parse(statusJson(oneMore)), huge, oneMore),
+    false,
+    'a change the rounding hides',
+  );
 });
 
 test('keepsStrandedAddresses: only addresses in no pool, and only when the Service asks for nothing else', () => {
