@@ -26,6 +26,8 @@ interface Member {
   suspectSince: number;
   /** We raised the suspicion, so we announce the verdict to everyone. */
   suspectedByUs: boolean;
+  /** Local time of the last datagram from it. */
+  heardAt: number;
 }
 
 interface Probe {
@@ -159,6 +161,7 @@ export class FailureDetector {
           incarnation: 0,
           suspectSince: 0,
           suspectedByUs: false,
+          heardAt: Number.NEGATIVE_INFINITY,
         });
       }
     }
@@ -209,9 +212,13 @@ export class FailureDetector {
       this.#startProbe(nowMs, out);
     }
     if (nowMs >= this.#nextReconnectAt) {
-      this.#nextReconnectAt = Math.max(this.#nextReconnectAt + this.timing.reconnectIntervalMs, nowMs);
+      const outnumbered = this.#outnumbered();
+      const interval = outnumbered ? this.timing.outnumberedReconnectMs : this.timing.reconnectIntervalMs;
+      this.#nextReconnectAt = Math.max(this.#nextReconnectAt + interval, nowMs);
       for (const m of this.#members.values()) {
-        if (m.state === 'pending' || m.state === 'dead') out.push(this.#ping(m, nowMs, false));
+        if (m.state !== 'pending' && m.state !== 'dead') continue;
+        const ping = this.#ping(m, nowMs, false);
+        out.push(outnumbered ? { ...ping, rejoin: true } : ping);
       }
     }
     this.#dueAt = this.#nextDeadline();
@@ -238,9 +245,10 @@ export class FailureDetector {
       return [{ to: message.from, peer: source, message: ack }];
     }
     const out: Outgoing[] = [];
+    sender.heardAt = nowMs;
     // Any datagram is the sender's own word that it is alive at its incarnation.
     this.#apply({ node: sender.name, state: 'alive', incarnation: message.incarnation }, nowMs, out);
-    for (const update of message.updates) this.#apply(update, nowMs, out);
+    for (const update of message.updates) this.#apply(this.#weighed(update, nowMs), nowMs, out);
     switch (message.kind) {
       case 'ping':
         if (message.target !== this.self) this.counters.misdirectedPing++;
@@ -366,6 +374,17 @@ export class FailureDetector {
     }
   }
 
+  /** The unreachable peers are at least as many as the reachable ones, self included: cut off. */
+  #outnumbered(): boolean {
+    let unreachable = 0;
+    let reachable = 1; // self
+    for (const m of this.#members.values()) {
+      if (m.state === 'dead' || m.state === 'pending') unreachable++;
+      else if (m.state !== 'left') reachable++;
+    }
+    return unreachable >= reachable;
+  }
+
   #nextTarget(): Member | undefined {
     for (;;) {
       if (this.#roundRobin.length === 0) {
@@ -389,6 +408,21 @@ export class FailureDetector {
         helpers: new Set(),
       });
     return this.#send(target, { kind: 'ping', seq, target: target.name });
+  }
+
+  /**
+   * Someone else's verdict that a node is dead, about a node we heard from ourselves more recently
+   * than a death can take to be agreed (probe timeout plus suspicion), is stale: typically the
+   * other side of a partition that just healed, which declared this side dead while cut off.
+   * Taken as a suspicion instead: the node refutes it within a round trip, and meanwhile still
+   * counts as alive, so nobody takes its addresses over for a moment and hands them back. A node
+   * that really died has been silent longer than that by the time anyone declares it dead.
+   */
+  #weighed(update: Update, nowMs: number): Update {
+    if (update.state !== 'dead') return update;
+    const member = this.#members.get(update.node);
+    const fresh = member && nowMs - member.heardAt < this.timing.suspicionTimeoutMs;
+    return fresh ? { ...update, state: 'suspect' } : update;
   }
 
   #apply(update: Update, nowMs: number, out: Outgoing[]): void {

@@ -52,6 +52,12 @@ export interface Outgoing {
   readonly to: string;
   readonly peer: PeerAddress;
   readonly message: Message;
+  /**
+   * A ping from the cut-off side of a partition to a peer it cannot reach. The kernel may hold it
+   * for up to a second waiting on ARP/NDP for that peer after the partition heals; the speaker
+   * also asks the segment for the peer's address itself, so that wait ends at once.
+   */
+  readonly rejoin?: true;
 }
 
 export interface MemberChange {

@@ -29,6 +29,16 @@ export interface Timing {
   readonly suspicionTimeoutMs: number;
   /** Dead and not-yet-heard-from peers are pinged this often, so healed partitions and late starters rejoin. */
   readonly reconnectIntervalMs: number;
+  /**
+   * ...and this often while they are at least as many as the live ones (self included): the cut-off
+   * side of a partition, which may still be answering for addresses the other side took over. Each
+   * such round also asks the segment for those peers' addresses (ARP/NDP), so the kernels on both
+   * sides need not wait up to a second to resolve each other once it heals: the sides hear from
+   * each other within about this long, and two nodes answer for an address about that long. The
+   * cost, a datagram and a broadcast per dead peer per period, lasts while cut off (and, in a
+   * two-node cluster, while the other node is down).
+   */
+  readonly outnumberedReconnectMs: number;
   /** Each periodic gossip goes to this many random members. */
   readonly gossipFanout: number;
   /** An update is piggybacked this many times × ⌈log2(members+1)⌉. */
@@ -59,6 +69,7 @@ export const defaultTiming: Timing = {
   indirectProbes: 3,
   suspicionTimeoutMs: 400,
   reconnectIntervalMs: 250,
+  outnumberedReconnectMs: 40,
   gossipFanout: 3,
   retransmitMultiplier: 3,
   maxPiggyback: 12,

@@ -19,6 +19,8 @@ export interface UdpTransportOptions {
   readonly timing?: Partial<Timing>;
   readonly maxClockSkewMs?: number;
   readonly onChange?: (change: MemberChange) => void;
+  /** Peers pinged from the cut-off side of a partition (Outgoing.rejoin), once per such round. */
+  readonly onRejoinPings?: (peers: readonly PeerAddress[]) => void;
 }
 
 export class UdpTransport {
@@ -27,12 +29,14 @@ export class UdpTransport {
   readonly dropped: Record<DropReason | 'send-failed', number>;
   readonly #socket: Socket;
   readonly #codec: WireCodec;
+  readonly #onRejoinPings: UdpTransportOptions['onRejoinPings'];
   #timer: NodeJS.Timeout | undefined;
   #timerAt: number | undefined;
   #closed = false;
 
   private constructor(socket: Socket, options: UdpTransportOptions) {
     this.#socket = socket;
+    this.#onRejoinPings = options.onRejoinPings;
     this.#codec = new WireCodec(options.secret, {
       self: options.self,
       maxClockSkewMs: options.maxClockSkewMs,
@@ -124,6 +128,8 @@ export class UdpTransport {
 
   #send(outgoing: Outgoing[]): void {
     for (const o of outgoing) this.#sendOne(o);
+    const rejoining = outgoing.filter((o) => o.rejoin).map((o) => o.peer);
+    if (rejoining.length > 0) this.#onRejoinPings?.(rejoining);
   }
 
   #sendOne(o: Outgoing, done?: () => void): void {

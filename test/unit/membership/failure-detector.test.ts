@@ -212,13 +212,26 @@ describe('FailureDetector transitions', () => {
 
   test('a dead node that refutes comes back', () => {
     const { fd } = detectorA();
-    fd.receive(gossip('b', 0, [{ node: 'c', state: 'dead', incarnation: 0 }]), 0);
+    // Last heard from c at 0: a verdict arriving after the suspicion timeout is taken as it is.
+    const at = defaultTiming.suspicionTimeoutMs;
+    fd.receive(gossip('b', 0, [{ node: 'c', state: 'dead', incarnation: 0 }]), at);
     assert.ok(!fd.alive().has('c'));
     // Dead peers keep being pinged, with the verdict, so a cut-off node learns it and refutes.
-    const reconnect = fd.tick(defaultTiming.reconnectIntervalMs).filter((o) => o.to === 'c');
+    const reconnect = fd.tick(at + defaultTiming.reconnectIntervalMs).filter((o) => o.to === 'c');
     assert.ok(reconnect.some((o) => o.message.updates.some((u) => u.node === 'c' && u.state === 'dead')));
-    fd.receive(gossip('c', 1), 300);
+    fd.receive(gossip('c', 1), at + 300);
     assert.ok(fd.alive().has('c'));
+  });
+
+  test('a "dead" verdict about a node heard from just now is taken as a suspicion', () => {
+    const { fd, changes } = detectorA();
+    fd.receive(gossip('b', 0, [{ node: 'c', state: 'dead', incarnation: 0 }]), 10);
+    assert.equal(stateOf(fd, 'c'), 'suspect');
+    assert.ok(fd.alive().has('c'), 'a suspect still counts as alive: nothing moves');
+    assert.deepEqual(
+      changes.map((c) => `${c.node} ${c.from}→${c.to}`),
+      ['c alive→suspect'],
+    );
   });
 
   test('leave: farewell to everyone; receivers drop the leaver at once; then silence', () => {

@@ -117,6 +117,56 @@ describe('partitions and restarts', () => {
     }
   });
 
+  test('after a partition heals, all agree within 50 ms: the cut-off side pings fast', () => {
+    // Until the other side hears from the cut-off one, both may answer for the same address.
+    const times: number[] = [];
+    for (let seed = 1; seed <= 40; seed++) {
+      const nodes = 3 + (seed % 5);
+      const sim = running(nodes, seed);
+      const cut = sim.names.slice(0, Math.floor(nodes / 2));
+      sim.partition(cut, sim.names.slice(cut.length));
+      sim.run(3000);
+      sim.heal();
+      times.push(sim.runUntilAgreed(2000) ?? Number.POSITIVE_INFINITY);
+    }
+    assert.ok(
+      Math.max(...times) <= 50,
+      `heal to agreement: ${times.join(', ')} ms (with 250 ms pings: up to 250)`,
+    );
+  });
+
+  test("healing a partition declares nobody dead: the cut-off side's old verdicts do not spread", () => {
+    // Without this, the majority took the cut-off side's "dead" about its own members, which then
+    // refuted: a member of the majority took an address over for a moment and gave it back.
+    for (let seed = 1; seed <= 40; seed++) {
+      const nodes = 3 + (seed % 5);
+      const sim = running(nodes, seed);
+      const cut = sim.names.slice(0, Math.floor(nodes / 2));
+      sim.partition(cut, sim.names.slice(cut.length));
+      sim.run(3000);
+      const before = sim.changes.length;
+      sim.heal();
+      sim.run(1000);
+      const deaths = sim.changes.slice(before).filter((c) => c.to === 'dead');
+      assert.deepEqual(deaths, [], `seed ${seed}: deaths after healing`);
+    }
+  });
+
+  test('only the cut-off side marks its pings to unreachable peers as rejoin pings', () => {
+    const sim = running(5, 3);
+    sim.partition(['node-0', 'node-1'], ['node-2', 'node-3', 'node-4']);
+    sim.run(3000);
+    const rejoinFrom = (name: string) => {
+      const detector = sim.nodes.get(name)!.detector;
+      let marked = 0;
+      // 300 ms of its own ticks, no datagrams delivered: too short for anyone new to be declared dead.
+      for (let t = 0; t < 300; t += 10) marked += detector.tick(sim.now + t).filter((o) => o.rejoin).length;
+      return marked;
+    };
+    assert.ok(rejoinFrom('node-0') > 0, 'two against three: cut off');
+    assert.equal(rejoinFrom('node-3'), 0, 'three against two: not cut off');
+  });
+
   test('a restarted node (incarnation back to 0) is accepted again after being declared dead', () => {
     for (let seed = 1; seed <= 5; seed++) {
       const sim = running(5, seed);
