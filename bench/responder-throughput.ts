@@ -3,10 +3,10 @@
 // frames after a warm-up (fewer with --quick).
 // Run: node_modules/.bin/node bench/responder-throughput.ts [--quick] [--json FILE]
 import { type IP, parseIP } from '../common/ip-address.ts';
+import { arpRequest, neighborSolicitation } from '../speaker/packets/neighbor-requests.ts';
 import { answerFrame, LedAddresses } from '../speaker/packets/responder.ts';
 import type { Figure } from './lib/figures.ts';
 import { benchArgs, report } from './lib/figures.ts';
-import { arpRequest, neighborSolicitation } from './lib/request-frames.ts';
 
 const args = benchArgs();
 

@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { CoordinationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import { type IP, ipKey } from '../common/ip-address.ts';
+import { type IP, ipKey, parseIP } from '../common/ip-address.ts';
 import type { BackoffPolicy } from '../common/kube/backoff.ts';
 import { createKubeClientMetrics } from '../common/kube/client-metrics.ts';
 import { EventRecorder } from '../common/kube/event-recorder.ts';
@@ -142,6 +142,7 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
           logger.info({ node: change.node, from: change.from, to: change.to }, 'speaker membership changed');
           schedule();
         },
+        onRejoinPings: (peers) => solicitPeers(peers),
       });
     } catch (error) {
       await announcer.close();
@@ -175,6 +176,22 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
     },
   });
   const { services, slices, nodes, pods } = cluster;
+
+  /**
+   * Cut off, this node asks the segment for its peers' addresses along with its pings: once the
+   * partition heals, the first request that gets through tells both kernels each other's MAC, so
+   * the pings flow at once instead of after the kernel's next ARP/NDP retry (up to a second), all
+   * the while two nodes answer for the same address. It asks from its --bind address, or with a
+   * wildcard bind (the manifests' :7946) from its own speaker Pod's IP, which is the node's.
+   */
+  function solicitPeers(peers: readonly PeerAddress[]): void {
+    const bound = parseIP(options.failureDetector?.bind.address ?? '');
+    const own = speakerPeers(pods.list(namespace)).get(self);
+    const from = bound && bound.value !== 0n ? bound : parseIP(own ?? '');
+    if (!from) return;
+    const targets = peers.map((p) => parseIP(p.address)).filter((ip): ip is IP => ip !== undefined);
+    announcer.solicit(from, targets).catch(() => undefined);
+  }
 
   function updatePeers(): void {
     if (!transport || !options.failureDetector) return;

@@ -4,7 +4,7 @@
 import { type IP, parseIP } from '../../common/ip-address.ts';
 import { macToBytes } from '../../speaker/packet-io/interfaces.ts';
 import { openPacketSocket, type PacketSocket } from '../../speaker/packet-io/packet-socket.ts';
-import { arpRequest, neighborSolicitation } from './request-frames.ts';
+import { arpRequest, neighborSolicitation } from '../../speaker/packets/neighbor-requests.ts';
 
 export interface ClientPlan {
   readonly ifname: string;

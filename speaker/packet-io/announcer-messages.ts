@@ -48,6 +48,8 @@ export type AnnouncerRequest =
     }
   | { readonly id: number; readonly op: 'setInterfaces'; readonly interfaces: readonly AnnouncerInterface[] }
   | { readonly id: number; readonly op: 'announce'; readonly ips: readonly IP[] }
+  /** Ask the segment who has each target (ARP request, NS), from our address `from`. */
+  | { readonly id: number; readonly op: 'solicit'; readonly from: IP; readonly targets: readonly IP[] }
   | { readonly id: number; readonly op: 'stats' }
   /** Answer again after a fence; refused while the main thread's beat is still missing. */
   | { readonly id: number; readonly op: 'resume' }

@@ -41,6 +41,9 @@ port.on('message', (request: AnnouncerRequest) => {
       case 'announce':
         for (const ip of request.ips) thread.announce(ip);
         return reply({ op: 'done', id: request.id });
+      case 'solicit':
+        thread.solicit(request.from, request.targets);
+        return reply({ op: 'done', id: request.id });
       case 'stats':
         return reply({ op: 'done', id: request.id, stats: thread.stats() });
       case 'resume':

@@ -125,6 +125,14 @@ export class Announcer {
     if (ips.length > 0) await this.#request({ op: 'announce', ips });
   }
 
+  /**
+   * Asks the segment who has each target (ARP request or NS, from `from`, the node's own address) on
+   * every interface: the peers' kernels answer and learn this node's address in one exchange.
+   */
+  async solicit(from: IP, targets: readonly IP[]): Promise<void> {
+    if (targets.length > 0) await this.#request({ op: 'solicit', from, targets });
+  }
+
   /** Answers again after a fence; false when the worker still misses this thread's beat. */
   async resume(): Promise<boolean> {
     return (await this.#request({ op: 'resume' })).resumed === true;

@@ -3,6 +3,7 @@
 // when the main thread's beat stops. announcer-worker.ts runs it on real sockets in a worker;
 // tests run it on fake ones.
 import { type IP, ipKey } from '../../common/ip-address.ts';
+import { arpRequest, neighborSolicitation } from '../packets/neighbor-requests.ts';
 import { dropReasons, gratuitousFrames, ignoreReasons } from '../packets/responder.ts';
 import type { AnnouncerInterface, AnnouncerStats, IpCounters } from './announcer-messages.ts';
 import {
@@ -118,6 +119,25 @@ export class AnsweringThread {
       else this.#bursts.delete(key);
     };
     tick();
+  }
+
+  /** Who-has requests for each target of from's family, on every link; none while fenced. */
+  solicit(from: IP, targets: readonly IP[]): void {
+    if (this.fenced()) return;
+    for (const link of this.#links) {
+      for (const target of targets) {
+        if (target.family !== from.family) continue;
+        const frame =
+          from.family === 4
+            ? arpRequest(link.mac, from, target)
+            : neighborSolicitation(link.mac, from, target);
+        try {
+          (from.family === 4 ? link.arp : link.ndp).send(frame);
+        } catch {
+          this.#stats.sendErrors++;
+        }
+      }
+    }
   }
 
   close(): void {

@@ -1,13 +1,10 @@
-// The requests a client puts on the wire, for benchmarks and tests that play the client: an ARP request
-// and a neighbour solicitation to the solicited-node group, built with the speaker's packet codecs.
+// Asking the segment who has an address: an ARP request and a neighbour solicitation to the
+// solicited-node group. The speaker sends them to nudge the kernels' neighbour caches when a
+// partition heals (answering-thread.ts); benchmarks and tests send them playing the client.
 import { type IP, ipToBytes } from '../../common/ip-address.ts';
-import { arpOperationRequest, buildArpFrame } from '../../speaker/packets/arp.ts';
-import { broadcastMac, zeroMac } from '../../speaker/packets/ethernet.ts';
-import {
-  buildNeighborSolicitationFrame,
-  ipv6MulticastMac,
-  solicitedNodeMulticast,
-} from '../../speaker/packets/ndp.ts';
+import { arpOperationRequest, buildArpFrame } from './arp.ts';
+import { broadcastMac, zeroMac } from './ethernet.ts';
+import { buildNeighborSolicitationFrame, ipv6MulticastMac, solicitedNodeMulticast } from './ndp.ts';
 
 /** Broadcast who-has targetIp, from (senderMac, senderIp). */
 export function arpRequest(senderMac: Uint8Array, senderIp: IP, targetIp: IP): Uint8Array {

@@ -3,10 +3,10 @@
 // answering one request is a split brain. Prints one JSON object (ArpWatchResult).
 // Argument: JSON of ArpWatchPlan.
 
-import { arpRequest } from '../../../bench/lib/request-frames.ts';
 import { type IP, parseIP } from '../../../common/ip-address.ts';
 import { macToBytes } from '../../../speaker/packet-io/interfaces.ts';
 import { openPacketSocket } from '../../../speaker/packet-io/packet-socket.ts';
+import { arpRequest } from '../../../speaker/packets/neighbor-requests.ts';
 
 export interface ArpWatchPlan {
   readonly ifname: string;

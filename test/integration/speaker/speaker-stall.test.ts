@@ -3,11 +3,9 @@
 // over, while its answering thread, still running, must have stopped answering by then. A client
 // asks who has the VIP every 10 ms throughout and counts the MACs answering each request.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { electLeader } from '../../../speaker/election/elect-leader.ts';
-import type { ArpWatchPlan, ArpWatchResult } from './arp-watch.ts';
+import { answerRuns, watchArp } from './client-arp-watch.ts';
 import { type SpeakerLab, startSpeakerLab, vip4, waitFor } from './speaker-lab.ts';
 
 let lab: SpeakerLab;
@@ -24,30 +22,6 @@ after(async () => {
   await lab?.close();
 });
 
-function watchArp(durationMs: number): Promise<ArpWatchResult> {
-  const client = lab.topology.client;
-  const plan: ArpWatchPlan = {
-    ifname: 'eth0',
-    mac: client.mac,
-    ipv4: client.ipv4,
-    target: vip4,
-    intervalMs: 10,
-    durationMs,
-  };
-  const script = path.join(import.meta.dirname, 'arp-watch.ts');
-  const child = spawn('ip', ['netns', 'exec', client.netns, process.execPath, script, JSON.stringify(plan)]);
-  let out = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    out += chunk;
-  });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`arp-watch exited ${code}`)),
-    );
-  });
-}
-
 test(`a ${stallMs} ms stall of the leader's main thread: the VIP moves, and never do two MACs answer`, async (t) => {
   const leader = electLeader(vip4, lab.names)!;
   const leaderMac = lab.host(leader).mac;
@@ -55,13 +29,12 @@ test(`a ${stallMs} ms stall of the leader's main thread: the VIP moves, and neve
     const macs = await lab.arpingMacs(vip4, 1);
     return macs.size === 1 && macs.has(leaderMac) ? true : undefined;
   });
-  const watching = watchArp(stallMs + 3000);
+  const watching = watchArp(lab, vip4, stallMs + 3000);
   await new Promise((r) => setTimeout(r, 500));
   lab.speakers.get(leader)!.kill('SIGUSR2');
   const result = await watching;
-  const runs = result.timeline.filter((mac, i) => i === 0 || result.timeline[i - 1] !== mac);
   t.diagnostic(
-    `${result.requests} requests, ${result.answered} answered; answers by MAC ${JSON.stringify(result.byMac)}; in turn: ${runs.join(' → ')}`,
+    `${result.requests} requests, ${result.answered} answered; answers by MAC ${JSON.stringify(result.byMac)}; in turn: ${answerRuns(result)}`,
   );
   assert.equal(result.answeredByTwo, 0, 'no request was answered by two MACs');
   const others = Object.keys(result.byMac).filter((mac) => mac !== leaderMac);

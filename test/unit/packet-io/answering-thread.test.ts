@@ -3,11 +3,11 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { arpRequest } from '../../../bench/lib/request-frames.ts';
 import { type IP, parseIP } from '../../../common/ip-address.ts';
 import { AnsweringThread } from '../../../speaker/packet-io/answering-thread.ts';
 import { macToBytes } from '../../../speaker/packet-io/interfaces.ts';
 import type { PacketSocket, PacketSocketKind } from '../../../speaker/packet-io/packet-socket.ts';
+import { arpRequest } from '../../../speaker/packets/neighbor-requests.ts';
 
 class FakeSocket implements PacketSocket {
   readonly sent: Uint8Array[] = [];
@@ -147,4 +147,20 @@ test('no beat for longer than fenceAfterMs: silent until resumed after the beat 
   assert.equal(thread.resume(), true);
   ask(vip);
   assert.equal(arp.sent.length, 2);
+});
+
+test('solicit asks the segment for each peer of the same family, from our address, unless fenced', () => {
+  const { thread, arp, ndp, advance } = setup();
+  thread.solicit(ip('192.0.2.1'), [ip('192.0.2.2'), ip('2001:db8::2')]);
+  assert.equal(arp.sent.length, 1, 'one ARP request: the IPv6 peer is not asked over IPv4');
+  assert.equal(ndp.sent.length, 0);
+  const request = arp.sent[0]!;
+  assert.equal(Buffer.from(request.subarray(0, 6)).toString('hex'), 'ffffffffffff', 'broadcast');
+  assert.deepEqual([...request.subarray(28, 32)], [192, 0, 2, 1], 'sender IP is ours');
+  assert.deepEqual([...request.subarray(38, 42)], [192, 0, 2, 2], 'target IP is the peer');
+  thread.solicit(ip('2001:db8::1'), [ip('2001:db8::2')]);
+  assert.equal(ndp.sent.length, 1, 'a neighbour solicitation for the IPv6 peer');
+  advance(301);
+  thread.solicit(ip('192.0.2.1'), [ip('192.0.2.2')]);
+  assert.equal(arp.sent.length, 1, 'fenced: nothing sent');
 });
