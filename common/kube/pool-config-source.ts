@@ -57,7 +57,7 @@ export interface PoolConfigSource {
   readonly informers: readonly ResilientInformer<KubernetesObject>[];
   /** Loads now and reports the problems even if unchanged (a new leader reports what it saw as follower). */
   reloadReportingProblems(): void;
-  /** Loads again if the last config was refused: the Services holding its stranded addresses changed. */
+  /** Applies the last config if it was refused and no longer strands an address (a Service let go). */
   recheckRefused(): void;
   /** Resolves once no load is running or waiting (tests, benchmarks). */
   settled(): Promise<void>;
@@ -99,7 +99,8 @@ export function poolConfigSource(options: PoolConfigSourceOptions): PoolConfigSo
 
   let lastProblems = '';
   let hasGood = false;
-  let refused = false;
+  /** The last config loaded, valid but refused for the addresses it would strand. */
+  let refusedConfig: { readonly config: PoolConfig; readonly fingerprint: string } | undefined;
   let closed = false;
   let settleTimer: NodeJS.Timeout | undefined;
 
@@ -156,16 +157,21 @@ export function poolConfigSource(options: PoolConfigSourceOptions): PoolConfigSo
         'config warnings',
       );
     }
-    if (refuseStranding(result.config)) return;
+    refusedConfig = refuseStranding(result.config) ? { config: result.config, fingerprint } : undefined;
+    if (refusedConfig) return;
     // The check and applying the config each take tens of milliseconds for 40k pools: one task
     // each, with waiting I/O (a health probe, a watch event) served between them. One setImmediate
     // would run before the next poll for I/O; a second one, queued from it, runs after.
     await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
     if (closed || loadAgain) return;
+    apply(result.config, fingerprint);
+  }
+
+  function apply(config: PoolConfig, fingerprint: string): void {
     hasGood = true;
     clientMetrics.configStale.set(0);
     clientMetrics.configLoaded.set(1);
-    options.onValid(result.config, fingerprint);
+    options.onValid(config, fingerprint);
   }
 
   let lastRefusal = '';
@@ -173,8 +179,7 @@ export function poolConfigSource(options: PoolConfigSourceOptions): PoolConfigSo
   function refuseStranding(config: PoolConfig): boolean {
     const stranded =
       hasGood && options.heldAddresses ? strandedAddresses(config, options.heldAddresses()) : [];
-    refused = stranded.length > 0;
-    if (!refused) {
+    if (stranded.length === 0) {
       lastRefusal = '';
       return false;
     }
@@ -242,7 +247,13 @@ export function poolConfigSource(options: PoolConfigSourceOptions): PoolConfigSo
       load();
     },
     recheckRefused() {
-      if (refused) loadAfterSettling();
+      // The refused config is checked again as it is, at once: nothing it was loaded from changed,
+      // only the Services. A Service created right after the last holder was deleted must find
+      // the new config applied, not get an address from the pool being retired.
+      if (!refusedConfig || closed || refuseStranding(refusedConfig.config)) return;
+      const { config, fingerprint } = refusedConfig;
+      refusedConfig = undefined;
+      apply(config, fingerprint);
     },
     async settled() {
       // A load may be followed by another (changes arrived meanwhile), or wait to settle.
