@@ -13,6 +13,16 @@ function running(nodes: number, seed: number, loss = 0): Simulation {
   return sim;
 }
 
+/** 3 to 7 nodes, up to half of them cut off from the rest for 3 s (seeded), not yet healed. */
+function cutOffForThreeSeconds(seed: number): Simulation {
+  const nodes = 3 + (seed % 5);
+  const sim = running(nodes, seed);
+  const cut = sim.names.slice(0, Math.floor(nodes / 2));
+  sim.partition(cut, sim.names.slice(cut.length));
+  sim.run(3000);
+  return sim;
+}
+
 describe('crash detection', () => {
   for (let nodes = 3; nodes <= 10; nodes++) {
     test(`${nodes} nodes: a killed node is dropped by all others within 1 s`, () => {
@@ -121,11 +131,7 @@ describe('partitions and restarts', () => {
     // Until the other side hears from the cut-off one, both may answer for the same address.
     const times: number[] = [];
     for (let seed = 1; seed <= 40; seed++) {
-      const nodes = 3 + (seed % 5);
-      const sim = running(nodes, seed);
-      const cut = sim.names.slice(0, Math.floor(nodes / 2));
-      sim.partition(cut, sim.names.slice(cut.length));
-      sim.run(3000);
+      const sim = cutOffForThreeSeconds(seed);
       sim.heal();
       times.push(sim.runUntilAgreed(2000) ?? Number.POSITIVE_INFINITY);
     }
@@ -139,11 +145,7 @@ describe('partitions and restarts', () => {
     // Without this, the majority took the cut-off side's "dead" about its own members, which then
     // refuted: a member of the majority took an address over for a moment and gave it back.
     for (let seed = 1; seed <= 40; seed++) {
-      const nodes = 3 + (seed % 5);
-      const sim = running(nodes, seed);
-      const cut = sim.names.slice(0, Math.floor(nodes / 2));
-      sim.partition(cut, sim.names.slice(cut.length));
-      sim.run(3000);
+      const sim = cutOffForThreeSeconds(seed);
       const before = sim.changes.length;
       sim.heal();
       sim.run(1000);

@@ -49,6 +49,11 @@ export class Simulation {
   readonly #options: SimulationOptions;
   readonly #inFlight = new Map<number, { to: string; from: string; message: Message }[]>();
   readonly #blocked = new Set<string>();
+  /**
+   * Datagrams held at a cut link, as a kernel holds them while it cannot resolve the peer's MAC (up
+   * to its unres_qlen, about 200 KB): they arrive, stale, once the partition heals; the last 100 per link.
+   */
+  readonly #held = new Map<string, { to: string; from: string; message: Message }[]>();
   readonly #peers: Map<string, PeerAddress>;
   readonly #byAddress: Map<string, string>;
 
@@ -103,6 +108,10 @@ export class Simulation {
 
   heal(): void {
     this.#blocked.clear();
+    for (const datagrams of this.#held.values()) {
+      for (const d of datagrams) this.#deliverAt(this.now + 1, d);
+    }
+    this.#held.clear();
   }
 
   run(durationMs: number): void {
@@ -159,13 +168,22 @@ export class Simulation {
     const { loss = 0, minDelayMs = 1, maxDelayMs = 2 } = this.#options;
     for (const o of outgoing) {
       this.datagrams++;
-      if (this.#blocked.has(`${from}|${o.to}`) || this.#random() < loss) continue;
-      const at = this.now + minDelayMs + Math.floor(this.#random() * (maxDelayMs - minDelayMs + 1));
       const to = this.#byAddress.get(o.peer.address) ?? o.to;
-      const bucket = this.#inFlight.get(at);
-      if (bucket) bucket.push({ to, from, message: o.message });
-      else this.#inFlight.set(at, [{ to, from, message: o.message }]);
+      const link = `${from}|${to}`;
+      if (this.#blocked.has(link)) {
+        this.#held.set(link, [...(this.#held.get(link) ?? []), { to, from, message: o.message }].slice(-100));
+        continue;
+      }
+      if (this.#random() < loss) continue;
+      const at = this.now + minDelayMs + Math.floor(this.#random() * (maxDelayMs - minDelayMs + 1));
+      this.#deliverAt(at, { to, from, message: o.message });
     }
+  }
+
+  #deliverAt(at: number, datagram: { to: string; from: string; message: Message }): void {
+    const bucket = this.#inFlight.get(at);
+    if (bucket) bucket.push(datagram);
+    else this.#inFlight.set(at, [datagram]);
   }
 }
 
