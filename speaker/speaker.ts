@@ -186,8 +186,8 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
    */
   function solicitPeers(peers: readonly PeerAddress[]): void {
     const bound = parseIP(options.failureDetector?.bind.address ?? '');
-    const own = speakerPeers(pods.list(namespace)).get(self);
-    const from = bound && bound.value !== 0n ? bound : parseIP(own ?? '');
+    const from =
+      bound && bound.value !== 0n ? bound : parseIP(speakerPeers(pods.list(namespace)).get(self) ?? '');
     if (!from) return;
     const targets = peers.map((p) => parseIP(p.address)).filter((ip): ip is IP => ip !== undefined);
     announcer.solicit(from, targets).catch(() => undefined);
