@@ -411,9 +411,10 @@ export class FailureDetector {
   }
 
   /**
-   * Someone else's verdict that a node is dead, about a node we heard from ourselves more recently
-   * than a death can take to be agreed (probe timeout plus suspicion), is stale: typically the
-   * other side of a partition that just healed, which declared this side dead while cut off.
+   * Someone else's verdict that a node is dead, about a node we heard from ourselves within the
+   * suspicion timeout (shorter than the probe timeout plus suspicion a death takes to be agreed),
+   * is stale: typically from the other side of a partition that just healed, whose kernel queued
+   * its datagrams while cut off and delivers them now, verdicts about this side included.
    * Taken as a suspicion instead: the node refutes it within a round trip, and meanwhile still
    * counts as alive, so nobody takes its addresses over for a moment and hands them back. A node
    * that really died has been silent longer than that by the time anyone declares it dead.
