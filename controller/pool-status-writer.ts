@@ -6,6 +6,7 @@ import {
   PatchStrategy,
   setHeaderOptions,
 } from '@kubernetes/client-node';
+import { exactNumber } from '../common/exact-json.ts';
 import { describeApiError } from '../common/kube/api-errors.ts';
 import type { Logger } from '../common/observability/logger.ts';
 import type { PoolUsage } from './allocator/allocator.ts';
@@ -42,11 +43,9 @@ export interface PoolStatusWriter {
   stop(): void;
 }
 
-// Counts past 2^53 go out as exact digits: JSON.rawJSON keeps a number's text through the
-// client's JSON.stringify.
-const { rawJSON } = JSON as unknown as { rawJSON(text: string): unknown };
+// Counts past 2^53 go out as exact digits through the client's JSON.stringify.
 const exactNumbers = (status: PoolStatus) =>
-  Object.fromEntries(Object.entries(status).map(([field, count]) => [field, rawJSON(String(count))]));
+  Object.fromEntries(Object.entries(status).map(([field, count]) => [field, exactNumber(count)]));
 
 export function poolStatusWriter(options: PoolStatusWriterOptions): PoolStatusWriter {
   let timer: NodeJS.Timeout | undefined;

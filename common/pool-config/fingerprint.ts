@@ -3,12 +3,10 @@
 // 12 MB, which a component would otherwise keep for the next comparison.
 
 import { createHash } from 'node:crypto';
+import { encodeJson } from '../exact-json.ts';
 import type { PoolConfig } from './model.ts';
 
 /** Equal for configs that hand out addresses the same way. */
 export function configFingerprint(config: PoolConfig): string {
-  const text = JSON.stringify(config.pools, (_key, value) =>
-    typeof value === 'bigint' ? value.toString() : value,
-  );
-  return createHash('sha256').update(text).digest('base64url');
+  return createHash('sha256').update(encodeJson(config.pools)).digest('base64url');
 }

@@ -4,7 +4,8 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { encodeJson, parseJson } from './json-codec.ts';
+import { encodeJson } from '../../common/exact-json.ts';
+import { parseJson } from './json-codec.ts';
 import type { KObject } from './object-model.ts';
 import type { LogEntry } from './object-store.ts';
 

@@ -3,8 +3,8 @@
 // per event the way the real server does: an object that stops matching is DELETED for this watcher.
 
 import type { ServerResponse } from 'node:http';
+import { encodeJson } from '../../common/exact-json.ts';
 import { tableOf, wantsTable } from './content-negotiation.ts';
-import { encodeJson } from './json-codec.ts';
 import type { ObjectLifecycle } from './object-lifecycle.ts';
 import type { KObject } from './object-model.ts';
 import type { ResourceType } from './resource-registry.ts';

@@ -3,7 +3,7 @@
 // then validate. Errors name the field path (spec.addresses[0]) and read like the real server's.
 
 import { isIP } from 'node:net';
-import { encodeJson } from '../json-codec.ts';
+import { encodeJson } from '../../../common/exact-json.ts';
 
 export interface SchemaError {
   field: string;

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { encodeJson, parseJson } from '../../../../lab/apiserver/json-codec.ts';
+import { encodeJson } from '../../../../common/exact-json.ts';
+import { parseJson } from '../../../../lab/apiserver/json-codec.ts';
 
 const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
 
