@@ -8,18 +8,20 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { inNetns } from '../../../lab/network/ip-command.ts';
 import { electLeader } from '../../../speaker/election/elect-leader.ts';
-import { exited, type SpeakerLab, service, startSpeakerLab, vip4, vip6, waitFor } from './speaker-lab.ts';
+import {
+  exited,
+  type SpeakerLab,
+  service,
+  startElectedSpeakerLab,
+  vip4,
+  vip6,
+  waitFor,
+} from './speaker-lab.ts';
 
 let lab: SpeakerLab;
 
 before(async () => {
-  lab = await startSpeakerLab(`spk${process.pid.toString(36)}`, 3, { vipLater: true });
-  for (const node of lab.topology.nodes) lab.startSpeaker(node);
-  // On a loaded machine one speaker can start seconds after the others, and they would rightly
-  // elect among those they hear: the tests below are about a full group, so the address appears
-  // only once every speaker hears every other.
-  for (const name of lab.names) await lab.waitReady(name);
-  await lab.assignVip();
+  lab = await startElectedSpeakerLab(`spk${process.pid.toString(36)}`);
 });
 after(async () => {
   await lab?.close();

@@ -9,15 +9,12 @@ import { after, before, test } from 'node:test';
 import { plug, unplug } from '../../../lab/network/segment.ts';
 import { electLeader } from '../../../speaker/election/elect-leader.ts';
 import { answerRuns, watchArp } from './client-arp-watch.ts';
-import { type SpeakerLab, startSpeakerLab, vip4, waitFor } from './speaker-lab.ts';
+import { type SpeakerLab, startElectedSpeakerLab, vip4, waitFor } from './speaker-lab.ts';
 
 let lab: SpeakerLab;
 
 before(async () => {
-  lab = await startSpeakerLab(`spt${process.pid.toString(36)}`, 3, { vipLater: true });
-  for (const node of lab.topology.nodes) lab.startSpeaker(node);
-  for (const name of lab.names) await lab.waitReady(name);
-  await lab.assignVip();
+  lab = await startElectedSpeakerLab(`spt${process.pid.toString(36)}`);
 });
 after(async () => {
   await lab?.close();

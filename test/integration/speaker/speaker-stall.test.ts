@@ -6,17 +6,16 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { electLeader } from '../../../speaker/election/elect-leader.ts';
 import { answerRuns, watchArp } from './client-arp-watch.ts';
-import { type SpeakerLab, startSpeakerLab, vip4, waitFor } from './speaker-lab.ts';
+import { type SpeakerLab, startElectedSpeakerLab, vip4, waitFor } from './speaker-lab.ts';
 
 let lab: SpeakerLab;
 const stallMs = 3000;
 
 before(async () => {
-  lab = await startSpeakerLab(`sst${process.pid.toString(36)}`, 3, { vipLater: true });
-  for (const node of lab.topology.nodes)
-    lab.startSpeaker(node, ['--debug-stall-on-sigusr2', String(stallMs)]);
-  for (const name of lab.names) await lab.waitReady(name);
-  await lab.assignVip();
+  lab = await startElectedSpeakerLab(`sst${process.pid.toString(36)}`, [
+    '--debug-stall-on-sigusr2',
+    String(stallMs),
+  ]);
 });
 after(async () => {
   await lab?.close();
