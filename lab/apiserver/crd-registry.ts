@@ -4,6 +4,7 @@
 
 import { isRecord, type KObject } from './object-model.ts';
 import type { PrinterColumn, ResourceType } from './resource-registry.ts';
+import { unsupportedRules } from './schema/transition-rules.ts';
 import type { StatusCause } from './status-errors.ts';
 
 interface CrdNames {
@@ -60,6 +61,13 @@ export function prepareCrd(crd: KObject): StatusCause[] {
     if (typeof version.name !== 'string' || !dns1123Label.test(version.name))
       fail(`spec.versions[${i}].name`, `Invalid value: ${JSON.stringify(version.name)}`);
     if (typeof version.served !== 'boolean') fail(`spec.versions[${i}].served`, 'Required value');
+    const schema = isRecord(version.schema) ? version.schema.openAPIV3Schema : undefined;
+    for (const rule of unsupportedRules(schema)) {
+      fail(
+        `spec.versions[${i}].schema.openAPIV3Schema`,
+        `Invalid value: ${rule}: the embedded API server checks only the CEL rule "self == oldSelf"`,
+      );
+    }
   }
   return causes;
 }

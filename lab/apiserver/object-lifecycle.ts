@@ -11,6 +11,7 @@ import { isRecord, jsonEqual, type KObject, timestamp } from './object-model.ts'
 import type { ObjectStore } from './object-store.ts';
 import { apiVersionOf, type ResourceRegistry, type ResourceType } from './resource-registry.ts';
 import { defaultAndValidate } from './schema/structural-schema.ts';
+import { transitionErrors } from './schema/transition-rules.ts';
 import { prepareService, ServiceAllocationIndex } from './service-defaults.ts';
 import {
   ApiError,
@@ -473,7 +474,7 @@ export class ObjectLifecycle {
         );
       }
       warnUnknown(options, result.unknownFields);
-      causes = result.errors;
+      causes = [...result.errors, ...transitionErrors(type.custom.schema, result.object, old)];
       const cleaned = result.object as KObject;
       for (const key of Object.keys(object)) if (!(key in cleaned)) delete object[key];
       Object.assign(object, cleaned);

@@ -3,6 +3,7 @@
 // with the CRD's printer columns, wait on a JSONPath, and merge-patch them.
 
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { type KubectlLab, parseColumns, startKubectlLab } from './kubectl-harness.ts';
 
@@ -184,4 +185,56 @@ test('a misspelt field: refused under kubectl’s default strict validation, pru
   const stored = JSON.parse(await lab.kubectl(['get', 'ipaddresspool', 'typo-warn', '-o', 'json']));
   assert.equal(stored.spec.autoassign, undefined, 'the unknown field is not stored');
   assert.equal(stored.spec.autoAssign, true, 'the real field keeps its default');
+});
+
+test("ServiceL2Status's node is set once and then immutable (its CEL rule self == oldSelf)", async () => {
+  const crd = path.resolve(import.meta.dirname, '../../../manifests/crds/metallb.io_servicel2statuses.yaml');
+  await lab.kubectl(['apply', '-f', crd]);
+  await lab.kubectl([
+    'wait',
+    '--for=condition=Established',
+    'crd/servicel2statuses.metallb.io',
+    '--timeout=30s',
+  ]);
+  await lab.kubectl(
+    ['apply', '-f', '-'],
+    'apiVersion: metallb.io/v1beta1\nkind: ServiceL2Status\nmetadata:\n  name: l2-web\n  namespace: default\nspec: {}\n',
+  );
+  const setStatus = (node: string) =>
+    lab.run([
+      'patch',
+      'servicel2status',
+      'l2-web',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({
+        status: { node, serviceName: 'web', serviceNamespace: 'default', interfaces: [{ name: 'eth0' }] },
+      }),
+    ]);
+  const first = await setStatus('node-1');
+  assert.equal(first.code, 0, first.stderr);
+  const columns = parseColumns(await lab.kubectl(['get', 'servicel2statuses']));
+  assert.deepEqual(columns[0], {
+    NAME: 'l2-web',
+    'ALLOCATED NODE': 'node-1',
+    'SERVICE NAME': 'web',
+    'SERVICE NAMESPACE': 'default',
+  });
+  const moved = await setStatus('node-2');
+  assert.notEqual(moved.code, 0);
+  assert.match(
+    moved.stderr,
+    /ServiceL2Status.* "l2-web" is invalid: status\.node: Invalid value: "node-2": Value is immutable/,
+  );
+  const interfaces = await lab.run([
+    'patch',
+    'servicel2status',
+    'l2-web',
+    '--subresource=status',
+    '--type=merge',
+    '-p',
+    '{"status":{"interfaces":[{"name":"eth1"}]}}',
+  ]);
+  assert.equal(interfaces.code, 0, `the interfaces may change: ${interfaces.stderr}`);
 });

@@ -89,6 +89,7 @@ test('the objects the server stored are the ones the files describe', async () =
   assert.deepEqual(crds.map((r) => r.NAME).sort(), [
     'ipaddresspools.metallb.io',
     'l2advertisements.metallb.io',
+    'servicel2statuses.metallb.io',
   ]);
 });
 
