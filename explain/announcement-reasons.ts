@@ -6,7 +6,6 @@ import { formatIP } from '../common/ip-address.ts';
 import type { Pool } from '../common/pool-config/model.ts';
 import { serviceKey } from '../common/service-fields.ts';
 import { poolOf } from '../speaker/announcement-plan.ts';
-import { announcingInterfaceAnnotation, announcingNodeAnnotation } from '../speaker/announcement-status.ts';
 import { serviceView } from '../speaker/cluster-view.ts';
 import { electionOrder } from '../speaker/election/elect-leader.ts';
 import {
@@ -16,6 +15,7 @@ import {
   eligibleNodes,
   type NodeLike,
 } from '../speaker/election/eligibility.ts';
+import type { L2StatusObject } from '../speaker/l2-status.ts';
 
 export interface SpeakerLiveness {
   readonly alive: boolean;
@@ -32,7 +32,7 @@ export interface NodeVerdict {
 export interface AnnouncementExplanation {
   /** The node the speakers' rules pick, from what the cluster shows now. */
   readonly expectedNode?: string;
-  /** The node that says it announces (its annotation on the Service). */
+  /** The node that says it announces (its ServiceL2Status). */
   readonly announcingNode?: string;
   readonly interfaces: readonly string[];
   /** Why no node announces, or a disagreement between the two nodes above. */
@@ -47,6 +47,8 @@ export interface AnnouncementInput {
   readonly l2Advertisements: readonly EligibilityAdvertisement[];
   readonly nodes: readonly NodeLike[];
   readonly endpointSlices: readonly EndpointSliceLike[];
+  /** The Service's ServiceL2Status objects, from every node. */
+  readonly l2Statuses: readonly L2StatusObject[];
   readonly speakers: ReadonlyMap<string, SpeakerLiveness>;
 }
 
@@ -73,24 +75,26 @@ function nodeReason(
 }
 
 export function explainAnnouncement(input: AnnouncementInput): AnnouncementExplanation {
-  const annotations = input.service.metadata?.annotations ?? {};
-  const announcingNode = annotations[announcingNodeAnnotation];
-  const interfaces = (annotations[announcingInterfaceAnnotation] ?? '').split(',').filter(Boolean);
-  const reported = { ...(announcingNode ? { announcingNode } : {}), interfaces };
-  const view = serviceView(
-    input.service,
-    input.lbClass,
-    new Map([[serviceKey(input.service), input.endpointSlices]]),
+  const claims = input.l2Statuses.flatMap((s) => (s.status?.node ? [s.status] : []));
+  const claimed = [...new Set(claims.map((c) => c.node!))].sort();
+  const reported = (node: string | undefined) => ({
+    ...(node ? { announcingNode: node } : {}),
+    interfaces: (claims.find((c) => c.node === node)?.interfaces ?? []).flatMap((i) =>
+      i.name ? [i.name] : [],
+    ),
+  });
+  const view = serviceView(input.service, input.lbClass, (key) =>
+    key === serviceKey(input.service) ? input.endpointSlices : [],
   );
   if (!view)
     return {
-      ...reported,
+      ...reported(claimed[0]),
       problems: ['nothing to announce: not a LoadBalancer of this class, or no address yet'],
       nodes: [],
     };
   const first = view.ips[0]!;
   const owner = poolOf(view, first, input.pools);
-  if ('reason' in owner) return { ...reported, problems: [owner.reason], nodes: [] };
+  if ('reason' in owner) return { ...reported(claimed[0]), problems: [owner.reason], nodes: [] };
   const eligibility = eligibleNodes({
     nodes: input.nodes,
     liveSpeakers: liveSpeakers(input.speakers),
@@ -103,6 +107,8 @@ export function explainAnnouncement(input: AnnouncementInput): AnnouncementExpla
   });
   const order = electionOrder(formatIP(first), eligibility.nodes, eligibility.scores);
   const expectedNode = order[0];
+  // Several claims: one is left by a speaker that stopped without cleaning up (its Pod still exists).
+  const announcingNode = claimed.includes(expectedNode ?? '') ? expectedNode : claimed[0];
   const problems: string[] = [];
   if (eligibility.reason) problems.push(eligibility.reason);
   if (announcingNode && announcingNode !== expectedNode) {
@@ -110,8 +116,12 @@ export function explainAnnouncement(input: AnnouncementInput): AnnouncementExpla
       `${announcingNode} says it announces, but the rules pick ${expectedNode ?? 'no node'}: the speakers may not have caught up yet, or their failure detector sees the nodes differently`,
     );
   }
-  if (announcingNode && interfaces.length === 0)
-    problems.push(`${announcingNode} has no interface for the address: arping gets no answer`);
+  const stale = claimed.filter((node) => node !== announcingNode);
+  if (stale.length > 0) {
+    problems.push(
+      `ServiceL2Status objects also name ${stale.join(', ')}: left by a speaker that stopped without removing them; they go when its Pod is deleted`,
+    );
+  }
   const nodes = input.nodes
     .flatMap((n) => (n.metadata?.name ? [n.metadata.name] : []))
     .sort()
@@ -120,5 +130,5 @@ export function explainAnnouncement(input: AnnouncementInput): AnnouncementExpla
       announcing: node === announcingNode,
       reason: nodeReason(node, order, eligibility, input),
     }));
-  return { ...(expectedNode ? { expectedNode } : {}), ...reported, problems, nodes };
+  return { ...(expectedNode ? { expectedNode } : {}), ...reported(announcingNode), problems, nodes };
 }

@@ -15,6 +15,12 @@ import { configInputs } from '../common/kube/pool-config-source.ts';
 import { presenceLabels } from '../common/kube/speaker-presence.ts';
 import { loadPoolConfig } from '../common/pool-config/load-config.ts';
 import { serviceNameLabel, speakerSelector } from '../speaker/cluster-view.ts';
+import {
+  type L2StatusObject,
+  serviceNameLabel as l2ServiceNameLabel,
+  l2StatusResource,
+  serviceNamespaceLabel,
+} from '../speaker/l2-status.ts';
 import type { ClusterSnapshot, ServiceEvent } from './explain-service.ts';
 
 export interface SnapshotOptions {
@@ -74,12 +80,19 @@ export async function readClusterSnapshot(options: SnapshotOptions): Promise<Clu
   };
 }
 
-/** The Service's namespace labels, EndpointSlices and Events. */
-export async function readServiceDetails(kubeConfig: KubeConfig, service: V1Service) {
+/**
+ * The Service's namespace labels, EndpointSlices, Events and ServiceL2Statuses (in the speakers'
+ * namespace); without the ServiceL2Status CRD (an older install) there are none.
+ */
+export async function readServiceDetails(
+  kubeConfig: KubeConfig,
+  service: V1Service,
+  speakerNamespace: string,
+) {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const namespace = service.metadata?.namespace ?? 'default';
   const name = service.metadata?.name ?? '';
-  const [ns, slices, events] = await Promise.all([
+  const [ns, slices, events, l2Statuses] = await Promise.all([
     core.readNamespace({ name: namespace }).catch(() => undefined),
     kubeConfig
       .makeApiClient(DiscoveryV1Api)
@@ -88,6 +101,18 @@ export async function readServiceDetails(kubeConfig: KubeConfig, service: V1Serv
       namespace,
       fieldSelector: `involvedObject.kind=Service,involvedObject.name=${name}`,
     }),
+    kubeConfig
+      .makeApiClient(CustomObjectsApi)
+      .listNamespacedCustomObject({
+        ...l2StatusResource,
+        namespace: speakerNamespace,
+        labelSelector: `${l2ServiceNameLabel}=${name},${serviceNamespaceLabel}=${namespace}`,
+      })
+      .then((list: { items: L2StatusObject[] }) => list.items)
+      .catch((error: unknown) => {
+        if (isNotFound(error)) return [];
+        throw error;
+      }),
   ]);
   const uid = service.metadata?.uid;
   const serviceEvents: ServiceEvent[] = events.items
@@ -100,5 +125,10 @@ export async function readServiceDetails(kubeConfig: KubeConfig, service: V1Serv
       lastSeen: new Date(e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp ?? 0).toISOString(),
       from: e.source?.host ?? e.reportingInstance ?? e.source?.component ?? '',
     }));
-  return { namespaceLabels: ns?.metadata?.labels ?? {}, endpointSlices: slices.items, events: serviceEvents };
+  return {
+    namespaceLabels: ns?.metadata?.labels ?? {},
+    endpointSlices: slices.items,
+    events: serviceEvents,
+    l2Statuses,
+  };
 }

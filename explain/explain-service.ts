@@ -7,6 +7,7 @@ import type { LoadResult } from '../common/pool-config/load-config.ts';
 import { formatProblem } from '../common/pool-config/problems.ts';
 import { classMatches, ingressAddresses, isLoadBalancer, serviceKey } from '../common/service-fields.ts';
 import type { EndpointSliceLike } from '../speaker/election/eligibility.ts';
+import type { L2StatusObject } from '../speaker/l2-status.ts';
 import { type AllocationExplanation, explainAllocation, poolOfAddress } from './allocation-reasons.ts';
 import { type AnnouncementExplanation, explainAnnouncement } from './announcement-reasons.ts';
 import { speakerLiveness } from './speaker-liveness.ts';
@@ -35,6 +36,8 @@ export interface ServiceDetails {
   readonly namespaceLabels: Readonly<Record<string, string>>;
   readonly endpointSlices: readonly EndpointSliceLike[];
   readonly events: readonly ServiceEvent[];
+  /** The Service's ServiceL2Status objects: where the speakers say it is announced. */
+  readonly l2Statuses: readonly L2StatusObject[];
 }
 
 export interface Explanation {
@@ -86,6 +89,7 @@ export function explainService(
     l2Advertisements: config?.l2Advertisements ?? [],
     nodes: snapshot.nodes,
     endpointSlices: details.endpointSlices,
+    l2Statuses: details.l2Statuses,
     speakers: speakerLiveness(snapshot.presenceLeases, snapshot.speakerPods, snapshot.nowMs),
   });
   return {

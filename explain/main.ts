@@ -47,7 +47,14 @@ async function explainNamed(
       throw isNotFound(error) ? new Error(`no Service ${namespace}/${name}`) : error;
     });
   const snapshot = await readClusterSnapshot(options);
-  return [explainService(service, snapshot, await readServiceDetails(options.kubeConfig, service), lbClass)];
+  return [
+    explainService(
+      service,
+      snapshot,
+      await readServiceDetails(options.kubeConfig, service, options.namespace),
+      lbClass,
+    ),
+  ];
 }
 
 async function explainAddress(
@@ -65,7 +72,12 @@ async function explainAddress(
   }
   return Promise.all(
     holders.map(async (s) =>
-      explainService(s, snapshot, await readServiceDetails(options.kubeConfig, s), lbClass),
+      explainService(
+        s,
+        snapshot,
+        await readServiceDetails(options.kubeConfig, s, options.namespace),
+        lbClass,
+      ),
     ),
   );
 }

@@ -23,7 +23,7 @@ export function renderExplanation(x: Explanation, nowMs: number): string {
     ...section('Rules from the Service', allocation.rules),
     ...section('Announcement', [
       announcement.announcingNode
-        ? `announced from ${announcement.announcingNode} on ${announcement.interfaces.join(', ') || 'no interface'}`
+        ? `announced from ${announcement.announcingNode} on ${announcement.interfaces.join(', ') || 'every interface'}`
         : 'no node says it announces',
       ...(announcement.expectedNode ? [`the rules pick ${announcement.expectedNode}`] : []),
       ...announcement.problems,

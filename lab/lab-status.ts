@@ -2,9 +2,10 @@
 // node announces), and the same facts as JSON for scripts. Liveness is checked against the recorded
 // start time, so a speaker killed with `kill -9` shows as dead even if its PID was handed out again.
 import type { V1Service } from '@kubernetes/client-node';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { isNotFound } from '../common/kube/api-errors.ts';
 import { ingressAddresses, serviceKey } from '../common/service-fields.ts';
-import { announcingNodeAnnotation } from '../speaker/announcement-status.ts';
+import { type L2StatusObject, l2StatusResource } from '../speaker/l2-status.ts';
 import type { LabProcess, LabState } from './lab-state.ts';
 
 export interface ProcessStatus {
@@ -17,14 +18,20 @@ export interface ProcessStatus {
   readonly announces?: readonly string[];
 }
 
-/** namespace/name (addresses) of every Service, by the node its announcing-node annotation names. */
-export function announcementsByNode(services: readonly V1Service[]): Map<string, string[]> {
+export interface LabAnnouncements {
+  readonly services: readonly V1Service[];
+  readonly l2Statuses: readonly L2StatusObject[];
+}
+
+/** namespace/name (addresses) of every announced Service, by the node its ServiceL2Status names. */
+export function announcementsByNode({ services, l2Statuses }: LabAnnouncements): Map<string, string[]> {
+  const addresses = new Map(services.map((s) => [serviceKey(s), ingressAddresses(s).join(', ')]));
   const byNode = new Map<string, string[]>();
-  for (const service of services) {
-    const node = service.metadata?.annotations?.[announcingNodeAnnotation];
-    if (!node) continue;
-    const entry = `${serviceKey(service)} (${ingressAddresses(service).join(', ')})`;
-    byNode.set(node, [...(byNode.get(node) ?? []), entry]);
+  for (const { status } of l2Statuses) {
+    if (!status?.node || !status.serviceName) continue;
+    const key = `${status.serviceNamespace ?? 'default'}/${status.serviceName}`;
+    const entry = `${key} (${addresses.get(key) ?? 'deleted'})`;
+    byNode.set(status.node, [...(byNode.get(status.node) ?? []), entry].sort());
   }
   return byNode;
 }
@@ -74,12 +81,28 @@ export function statusTable(rows: readonly ProcessStatus[], apiNote?: string): s
   return `${lines.join('\n')}\n${apiNote ? `\n${apiNote}\n` : ''}`;
 }
 
-/** The lab's Services, read with its admin kubeconfig; a short error message when the API is down. */
-export async function listLabServices(kubeconfig: string): Promise<V1Service[] | { error: string }> {
+/**
+ * The lab's Services and ServiceL2Statuses, read with its admin kubeconfig; a short error message
+ * when the API is down.
+ */
+export async function listLabAnnouncements(
+  kubeconfig: string,
+): Promise<LabAnnouncements | { error: string }> {
   const config = new KubeConfig();
   config.loadFromFile(kubeconfig);
   try {
-    return (await config.makeApiClient(CoreV1Api).listServiceForAllNamespaces({ timeoutSeconds: 5 })).items;
+    const [services, l2Statuses] = await Promise.all([
+      config.makeApiClient(CoreV1Api).listServiceForAllNamespaces({ timeoutSeconds: 5 }),
+      config
+        .makeApiClient(CustomObjectsApi)
+        .listClusterCustomObject({ ...l2StatusResource, timeoutSeconds: 5 })
+        .then((list: { items: L2StatusObject[] }) => list.items)
+        .catch((error: unknown) => {
+          if (isNotFound(error)) return []; // no ServiceL2Status CRD (a lab brought up by hand)
+          throw error;
+        }),
+    ]);
+    return { services: services.items, l2Statuses };
   } catch (error) {
     return { error: (error as Error).message.split('\n')[0] ?? 'unknown error' };
   }

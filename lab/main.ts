@@ -9,7 +9,7 @@ import { parseInstallMethod } from './helm-install.ts';
 import { parseKubeBackend } from './kube-api.ts';
 import { labDown } from './lab-down.ts';
 import { type LabPaths, type LabState, labPaths, readState } from './lab-state.ts';
-import { announcementsByNode, listLabServices, processStatuses, statusTable } from './lab-status.ts';
+import { announcementsByNode, listLabAnnouncements, processStatuses, statusTable } from './lab-status.ts';
 import { labUp } from './lab-up.ts';
 import { isSameProcess } from './processes.ts';
 
@@ -212,10 +212,10 @@ async function status(paths: LabPaths, json: boolean) {
     process.stdout.write(`no lab in ${paths.dir}\n`);
     return 1;
   }
-  const services = await listLabServices(state.kubeconfig);
-  const announcements = Array.isArray(services) ? announcementsByNode(services) : undefined;
+  const listed = await listLabAnnouncements(state.kubeconfig);
+  const apiError = 'error' in listed ? listed.error : undefined;
+  const announcements = 'error' in listed ? undefined : announcementsByNode(listed);
   const rows = processStatuses(state, isSameProcess, announcements);
-  const apiError = Array.isArray(services) ? undefined : services.error;
   if (json) {
     const report = {
       prefix: state.prefix,

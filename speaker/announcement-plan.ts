@@ -2,7 +2,7 @@
 // Service and so which IPs this node answers for, on which of its interfaces. Every speaker computes
 // the same leaders from the same inputs, so no coordination is needed beyond agreeing who is alive.
 
-import { formatIP, type IP, ipKey } from '../common/ip-address.ts';
+import { formatIP, type IP } from '../common/ip-address.ts';
 import { type Labels, matchesLabels, type Requirement } from '../common/label-selector.ts';
 import type { L2Advertisement, Pool } from '../common/pool-config/model.ts';
 import { poolHolding, poolNamed } from '../common/pool-config/pool-lookup.ts';
@@ -96,7 +96,12 @@ export function interfacesFor(
   return localInterfaces.filter((name) => unrestricted || named.has(name)).sort();
 }
 
-function planService(service: ServiceView, input: PlanInput, selfLabels: Labels): ServicePlan {
+/** One Service's plan; selfLabels are this node's labels (for the advertisements' nodeSelectors). */
+export function planService(
+  service: ServiceView,
+  input: Omit<PlanInput, 'services'>,
+  selfLabels: Labels | undefined,
+): ServicePlan {
   const first = service.ips[0]!;
   const firstText = formatIP(first);
   const reporter = electLeader(firstText, input.liveSpeakers);
@@ -137,22 +142,6 @@ function planService(service: ServiceView, input: PlanInput, selfLabels: Labels)
     noAdvertisement,
     interfaces,
   };
-}
-
-export function planAnnouncements(input: PlanInput): AnnouncementPlan {
-  const selfLabels = input.nodes.find((n) => n.metadata?.name === input.self)?.metadata?.labels;
-  const services = input.services.map((s) => planService(s, input, selfLabels));
-  const led = new Map<string, LedIP>();
-  for (const plan of services) {
-    if (plan.leader !== input.self) continue;
-    for (const ip of plan.ips) {
-      const key = ipKey(ip);
-      const known = led.get(key);
-      const interfaces = [...new Set([...(known?.interfaces ?? []), ...plan.interfaces])].sort();
-      led.set(key, { ip, interfaces, services: [...(known?.services ?? []), plan.key] });
-    }
-  }
-  return { services, led };
 }
 
 export interface LedChange {

@@ -31,17 +31,50 @@ export interface ServiceView {
   readonly sharesIP: boolean;
 }
 
-/** EndpointSlices grouped by the Service they belong to (namespace/name). */
-export function slicesByService(slices: readonly V1EndpointSlice[]): Map<string, V1EndpointSlice[]> {
-  const byService = new Map<string, V1EndpointSlice[]>();
-  for (const slice of slices) {
-    const service = slice.metadata?.labels?.[serviceNameLabel];
-    if (!service) continue;
-    const key = `${slice.metadata?.namespace ?? 'default'}/${service}`;
-    byService.set(key, [...(byService.get(key) ?? []), slice]);
-  }
-  return byService;
+/** namespace/name of the Service an EndpointSlice belongs to; undefined for an unlabelled slice. */
+export function sliceServiceKey(slice: V1EndpointSlice): string | undefined {
+  const service = slice.metadata?.labels?.[serviceNameLabel];
+  return service ? `${slice.metadata?.namespace ?? 'default'}/${service}` : undefined;
 }
+
+/**
+ * EndpointSlices by the Service they belong to, kept from the informer's events, so planning one
+ * Service reads its slices without scanning them all.
+ */
+export class SliceIndex {
+  readonly #byService = new Map<string, Map<string, V1EndpointSlice>>();
+  /** namespace/name of each slice → the Service key it was filed under. */
+  readonly #filedUnder = new Map<string, string>();
+
+  /** Files the slice (add or update); returns the Service keys whose slices changed. */
+  set(slice: V1EndpointSlice): string[] {
+    const touched = this.delete(slice);
+    const key = sliceServiceKey(slice);
+    if (!key) return touched;
+    const id = sliceId(slice);
+    this.#byService.set(key, (this.#byService.get(key) ?? new Map()).set(id, slice));
+    this.#filedUnder.set(id, key);
+    return [...new Set([...touched, key])];
+  }
+
+  delete(slice: V1EndpointSlice): string[] {
+    const id = sliceId(slice);
+    const key = this.#filedUnder.get(id);
+    if (key === undefined) return [];
+    this.#filedUnder.delete(id);
+    const slices = this.#byService.get(key)!;
+    slices.delete(id);
+    if (slices.size === 0) this.#byService.delete(key);
+    return [key];
+  }
+
+  of(serviceKey: string): V1EndpointSlice[] {
+    return [...(this.#byService.get(serviceKey)?.values() ?? [])];
+  }
+}
+
+const sliceId = (slice: V1EndpointSlice) =>
+  `${slice.metadata?.namespace ?? ''}/${slice.metadata?.name ?? ''}`;
 
 /**
  * The Service as the planner sees it, or undefined when this speaker has nothing to announce for it:
@@ -52,7 +85,7 @@ const sharingAnnotations = ['metallb.io/allow-shared-ip', 'metallb.universe.tf/a
 export function serviceView(
   service: V1Service,
   lbClass: string | undefined,
-  slices: ReadonlyMap<string, readonly EndpointSliceLike[]>,
+  slicesOf: (key: string) => readonly EndpointSliceLike[],
 ): ServiceView | undefined {
   if (!isLoadBalancer(service) || !classMatches(service, lbClass)) return undefined;
   const ips = ingressAddresses(service)
@@ -67,7 +100,7 @@ export function serviceView(
     ips: dedupe(ips),
     ...(pool ? { poolAnnotation: pool } : {}),
     ...(policy ? { externalTrafficPolicy: policy } : {}),
-    endpointSlices: slices.get(key) ?? [],
+    endpointSlices: slicesOf(key),
     labels: (service.metadata?.labels ?? {}) as Labels,
     sharesIP: sharingAnnotations.some((a) => service.metadata?.annotations?.[a] !== undefined),
   };

@@ -20,6 +20,9 @@ export interface SpeakerMetricSources {
 export interface SpeakerMetrics {
   /** metallb_speaker_announced{service,protocol,node,ip}: 1 while this node announces the IP. */
   readonly announced: Gauge<'service' | 'protocol' | 'node' | 'ip'>;
+  /** Services planned; with apiWrites, shows a change costs work for what it touched only. */
+  readonly servicesPlanned: Counter;
+  readonly apiWrites: Counter<'resource' | 'verb'>;
 }
 
 type Series = readonly (readonly [labels: Record<string, string>, value: number])[];
@@ -144,6 +147,17 @@ export function registerSpeakerMetrics(registry: Registry, sources: SpeakerMetri
       name: 'metallb_speaker_announced',
       help: 'Services being announced from this node. This is desired state, it does not guarantee that the routing protocols have converged.',
       labelNames: ['service', 'protocol', 'node', 'ip'],
+      registers,
+    }),
+    servicesPlanned: new Counter({
+      name: 'baremetal_lb_speaker_services_planned_total',
+      help: 'Services planned (which node announces them). A change to one Service plans that Service; a node, peer or config change plans them all.',
+      registers,
+    }),
+    apiWrites: new Counter({
+      name: 'baremetal_lb_speaker_api_writes_total',
+      help: 'Writes this speaker made to the Kubernetes API, by resource and verb (Events are not counted here).',
+      labelNames: ['resource', 'verb'],
       registers,
     }),
   };

@@ -33,13 +33,10 @@ export class ServiceReports {
     this.#reportUnannounced(service);
   }
 
-  /** Services no longer planned: one of the same name later gets its Events again. */
-  forgetAllBut(planned: ReadonlySet<string>): void {
-    for (const key of [...this.#led.keys(), ...this.#warned.keys()]) {
-      if (planned.has(key)) continue;
-      this.#led.delete(key);
-      this.#warned.delete(key);
-    }
+  /** A Service no longer planned: one of the same name later gets its Events again. */
+  forget(key: string): void {
+    this.#led.delete(key);
+    this.#warned.delete(key);
   }
 
   #reportLeading(service: ServicePlan): void {

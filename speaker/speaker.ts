@@ -3,7 +3,7 @@
 // wiring; the decisions live in the pure modules it calls.
 
 import { performance } from 'node:perf_hooks';
-import { CoordinationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { type IP, ipKey, parseIP } from '../common/ip-address.ts';
 import type { BackoffPolicy } from '../common/kube/backoff.ts';
@@ -11,19 +11,14 @@ import { createKubeClientMetrics } from '../common/kube/client-metrics.ts';
 import { EventRecorder } from '../common/kube/event-recorder.ts';
 import { type HealthServer, startHealthServer } from '../common/observability/health-server.ts';
 import type { Logger } from '../common/observability/logger.ts';
-import { splitKey } from '../common/service-fields.ts';
-import { AnnotationWriter } from './annotation-writer.ts';
+import { serviceKey, splitKey } from '../common/service-fields.ts';
 import { AnnouncedGauge } from './announced-gauge.ts';
-import { type AnnouncementPlan, diffLed, type LedIP, planAnnouncements } from './announcement-plan.ts';
+import type { LedChange } from './announcement-plan.ts';
 import { clusterInformers } from './cluster-informers.ts';
-import {
-  nodesWithReadySpeaker,
-  type ServiceView,
-  serviceView,
-  slicesByService,
-  speakerPeers,
-} from './cluster-view.ts';
+import { nodesWithReadySpeaker, speakerPeers } from './cluster-view.ts';
 import { fenceRecovery } from './fence-recovery.ts';
+import { desiredL2Status } from './l2-status.ts';
+import { L2StatusWriter } from './l2-status-writer.ts';
 import type { PeerAddress } from './membership/messages.ts';
 import type { Timing } from './membership/timing.ts';
 import { UdpTransport } from './membership/udp-transport.ts';
@@ -32,7 +27,9 @@ import { PacedRunner } from './paced-runner.ts';
 import { Announcer, type AnnouncerInterface } from './packet-io/announcer.ts';
 import { defaultExcludedInterfaces, readInterfaceFacts, selectInterfaces } from './packet-io/interfaces.ts';
 import { startPresenceHeartbeat } from './presence-heartbeat.ts';
+import { ServicePlanning } from './service-planning.ts';
 import { ServiceReports } from './service-reports.ts';
+import { speakerPodOwner } from './speaker-pod.ts';
 
 export interface SpeakerOptions {
   readonly kubeConfig: KubeConfig;
@@ -98,7 +95,6 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
   const backoff = options.backoff ?? { initialMs: 200, maxMs: 10_000 };
   const events = new EventRecorder({ core, component: 'metallb-speaker', host: self, logger });
   let stopped = false;
-  let led: ReadonlyMap<string, LedIP> = new Map();
   const runner = new PacedRunner({
     job: reconcile,
     onError: (error) => {
@@ -140,7 +136,7 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
         ...(options.timing ? { timing: options.timing } : {}),
         onChange: (change) => {
           logger.info({ node: change.node, from: change.from, to: change.to }, 'speaker membership changed');
-          schedule();
+          replanAll();
         },
         onRejoinPings: (peers) => solicitPeers(peers),
       });
@@ -167,15 +163,31 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
     namespace,
     configMapName: options.configMapName,
     ...(options.lbClass ? { lbClass: options.lbClass } : {}),
+    self,
     backoff,
     clientMetrics,
-    onChange: schedule,
-    onSpeakerPods: () => {
-      updatePeers();
+    onServices: (keys) => {
+      planning.markServices(keys);
       schedule();
     },
+    onWorld: replanAll,
+    onSpeakerPods: () => {
+      updatePeers();
+      // Without the failure detector, the speaker Pods' readiness says who is alive.
+      if (!transport) replanAll();
+    },
   });
-  const { services, slices, nodes, pods } = cluster;
+  const { services, nodes, pods } = cluster;
+  const planning = new ServicePlanning({
+    ...(options.lbClass ? { lbClass: options.lbClass } : {}),
+    service: (name, ns) => services.get(name, ns),
+    serviceKeys: () => services.list().map(serviceKey),
+    slicesOf: (key) => cluster.slicesOf(key),
+  });
+  function replanAll(): void {
+    planning.markAll();
+    schedule();
+  }
 
   /**
    * Cut off, this node asks the segment for its peers' addresses along with its pings: once the
@@ -212,66 +224,68 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
   }
 
   const reports = new ServiceReports({ self, events, logger, subjectOf });
-  const annotations = new AnnotationWriter({
-    core,
-    self,
-    annotationsOf: (key) => {
-      const { namespace: ns, name } = splitKey(key);
-      return services.get(name, ns)?.metadata?.annotations;
-    },
+  const l2Statuses = new L2StatusWriter({
+    custom: kubeConfig.makeApiClient(CustomObjectsApi),
+    namespace,
+    statuses: cluster.l2Statuses,
+    owner: () => speakerPodOwner(pods.list(namespace), self),
     backoff,
     logger,
+    onWrite: (verb) => metrics.apiWrites.inc({ resource: 'servicel2statuses', verb }),
   });
   const announcedGauge = new AnnouncedGauge(metrics.announced, self);
 
-  /** One plan of every Service, applied; resolves to the milliseconds planning took. */
+  /** Plans what changed since the last run and applies it; resolves to the milliseconds planning took. */
   async function reconcile(): Promise<number> {
     const config = cluster.config();
     if (stopped || !config || !cluster.synced()) return 0;
     // Until every peer has answered once, alive() undercounts: taking IPs now could steal them.
     if (!waitForSettle()) return 0;
-    clientMetrics.updates.inc();
     const planStarted = performance.now();
-    const byService = slicesByService(slices.list());
-    const views = services
-      .list()
-      .map((s) => serviceView(s, options.lbClass, byService))
-      .filter((v): v is ServiceView => v !== undefined);
-    const plan = planAnnouncements({
+    const liveSpeakers = transport ? transport.detector.alive() : nodesWithReadySpeaker(pods.list(namespace));
+    const update = planning.plan({
       self,
-      services: views,
       nodes: nodes.list(),
-      liveSpeakers: transport ? transport.detector.alive() : nodesWithReadySpeaker(pods.list(namespace)),
+      liveSpeakers,
       pools: config.pools,
       l2Advertisements: config.l2Advertisements,
       localInterfaces: interfaces.map((i) => i.name),
     });
     const planMs = performance.now() - planStarted;
-    await applyLed(plan);
-    for (const service of plan.services) {
-      reports.report(service);
-      annotations.plan(service);
+    if (update.planned > 0) clientMetrics.updates.inc();
+    metrics.servicesPlanned.inc(update.planned);
+    try {
+      await applyLed(update.led);
+    } catch (error) {
+      planning.reset(); // the announcer did not take the change: plan and apply everything again
+      throw error;
     }
-    const planned = new Set(plan.services.map((s) => s.key));
-    annotations.forgetAllBut(planned);
-    reports.forgetAllBut(planned);
-    announcedGauge.update(plan);
+    for (const plan of update.changed) {
+      reports.report(plan);
+      l2Statuses.want(plan.key, desiredL2Status(plan, self));
+      announcedGauge.update(plan);
+    }
+    for (const [key, from] of update.tookOver) if (!liveSpeakers.has(from)) l2Statuses.retire(from, key);
+    l2Statuses.start();
+    for (const key of update.removed) {
+      reports.forget(key);
+      l2Statuses.want(key, undefined);
+      announcedGauge.remove(key);
+    }
     return planMs;
   }
 
-  async function applyLed(plan: AnnouncementPlan): Promise<void> {
-    const change = diffLed(led, plan.led);
+  async function applyLed(change: LedChange): Promise<void> {
     if (change.added.length + change.removed.length + change.moved.length === 0) return;
-    const next = plan.led;
+    const led = planning.led;
     await announcer.setLed(
-      [...next.values()].map((l) => l.ip),
-      (ip) => next.get(ipKey(ip))?.interfaces,
+      [...led.values()].map((l) => l.ip),
+      (ip) => led.get(ipKey(ip))?.interfaces,
     );
-    led = next;
     for (const ip of change.removed) logger.info({ ip }, 'stopped announcing');
     const announcing: IP[] = [];
     for (const ip of [...change.added, ...change.moved]) {
-      const entry = next.get(ip)!;
+      const entry = led.get(ip)!;
       if (entry.interfaces.length === 0) {
         logger.warn(
           { ip, service: entry.services.join(',') },
@@ -302,7 +316,7 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
       logger.info({ interfaces: now.map((i) => i.name) }, 'interfaces changed');
       interfaces = now;
       await announcer.setInterfaces(now);
-      led = new Map(); // re-announce everything on the new set of links
+      planning.reset(); // re-announce everything on the new set of links
       schedule();
     } catch (error) {
       logger.warn({ err: (error as Error).message }, 'interface rescan failed');
@@ -315,7 +329,7 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
     options.refreshIntervalMs === undefined
       ? undefined
       : setInterval(() => {
-          const refreshed = [...led.values()].filter((entry) => entry.interfaces.length > 0);
+          const refreshed = [...planning.led.values()].filter((entry) => entry.interfaces.length > 0);
           announcer.announce(refreshed.map((entry) => entry.ip)).catch(() => undefined);
         }, options.refreshIntervalMs);
 
@@ -326,7 +340,7 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
     clearInterval(rescanTimer);
     clearInterval(refreshTimer);
     runner.stop();
-    annotations.stop();
+    l2Statuses.stop();
   };
   const ready = () => cluster.synced() && cluster.config() !== undefined;
   let health: HealthServer | undefined;
@@ -340,7 +354,7 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
             const detail = [
               ...(waiting.length ? [`informers not synced: ${waiting.join(', ')}`] : []),
               ...(cluster.config() ? [] : ['no valid config loaded yet']),
-              `announcing ${led.size} IPs`,
+              `announcing ${planning.led.size} IPs`,
             ].join('; ');
             return { ready: ready(), detail };
           },
@@ -369,15 +383,16 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
   return {
     registry,
     metricsAddress: health?.address,
-    led: () => [...led.keys()].sort(),
+    led: () => (stopped ? [] : [...planning.led.keys()].sort()),
     async stop() {
       if (stopped) return;
       release();
       // Stop answering first, then tell the peers, so they take over an IP only once we let it go.
       await announcer.setLed([]).catch(() => undefined);
-      led = new Map();
       await transport?.leave();
       await runner.running;
+      // No longer answering, so no longer claiming to: the peer taking over writes its own.
+      await l2Statuses.removeAll(2000);
       await presence.stop();
       await cluster.stop();
       // Events get up to 2 s; the cap must not itself keep the process alive once they are out.

@@ -10,6 +10,7 @@ export type InformerFactory = <T extends KubernetesObject>(
   name: string,
   path: string,
   list: () => Promise<KubernetesListObject<T>>,
+  labelSelector?: string,
 ) => ResilientInformer<T>;
 
 export function informerFactory(shared: {
@@ -17,5 +18,6 @@ export function informerFactory(shared: {
   readonly logger: Logger;
   readonly backoff: BackoffPolicy;
 }): InformerFactory {
-  return (name, path, list) => new ResilientInformer({ name, path, list, ...shared });
+  return (name, path, list, labelSelector) =>
+    new ResilientInformer({ name, path, list, ...(labelSelector ? { labelSelector } : {}), ...shared });
 }

@@ -25,6 +25,8 @@ export interface ResilientInformerOptions<T extends KubernetesObject> {
   /** The watch path, e.g. /api/v1/services. */
   readonly path: string;
   readonly list: ListPromise<T>;
+  /** Watch only objects with these labels (the list must use the same selector). */
+  readonly labelSelector?: string;
   readonly logger: Logger;
   readonly backoff?: BackoffPolicy;
 }
@@ -55,7 +57,7 @@ export class ResilientInformer<T extends KubernetesObject> {
       setImmediate(() => this.listed());
       return result;
     };
-    this.informer = makeInformer(options.kubeConfig, options.path, list);
+    this.informer = makeInformer(options.kubeConfig, options.path, list, options.labelSelector);
     this.informer.on('error', (error) => this.restartLater(error));
     this.whenSynced = new Promise((resolve) => {
       this.markSynced = resolve;

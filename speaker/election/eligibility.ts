@@ -63,6 +63,18 @@ export function endpointCanServe(endpoint: EndpointLike): boolean {
   return ready === undefined || ready || endpoint.conditions?.serving === true;
 }
 
+/**
+ * What eligibility reads of a Node, as one string: a Node update that leaves it unchanged (a
+ * kubelet's status heartbeat) changes no plan.
+ */
+export function nodeEligibilityFacts(node: NodeLike): string {
+  return JSON.stringify([
+    node.metadata?.labels ?? {},
+    conditionStatus(node, 'Ready'),
+    conditionStatus(node, 'NetworkUnavailable'),
+  ]);
+}
+
 function conditionStatus(node: NodeLike, type: string): string | undefined {
   return node.status?.conditions?.find((c) => c.type === type)?.status;
 }

@@ -25,7 +25,6 @@ import { backend } from '../kube-cluster.ts';
 
 export const repoRoot = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 const fixtures = join(repoRoot, 'test', 'e2e', 'fixtures');
-export const announcingNodeAnnotation = 'baremetal-lb.io/announcing-node';
 
 export interface RunResult {
   code: number;
@@ -170,6 +169,8 @@ export function usableIPv4(ranges: readonly AddressRange[]): string[] {
 export interface ServiceView {
   ips: string[];
   annotations: Record<string, string>;
+  /** The nodes its ServiceL2Statuses name: where the speakers say it is announced from. */
+  announcedBy: string[];
 }
 
 export interface E2ELab {
@@ -382,9 +383,16 @@ export async function startLab(
   const nodeByMac = (mac: string) => topology.nodes.find((n) => n.mac === mac.toLowerCase());
   const service = async (namespace: string, name: string): Promise<ServiceView> => {
     const svc = JSON.parse(await kubectl('get', 'svc', '-n', namespace, name, '-o', 'json'));
+    const selector = `metallb.io/service-name=${name},metallb.io/service-namespace=${namespace}`;
+    const statuses = JSON.parse(
+      await kubectl('get', 'servicel2statuses', '-A', '-l', selector, '-o', 'json'),
+    );
     return {
       ips: (svc.status?.loadBalancer?.ingress ?? []).map((i: { ip?: string }) => i.ip).filter(Boolean),
       annotations: svc.metadata?.annotations ?? {},
+      announcedBy: (statuses.items as { status?: { node?: string } }[]).flatMap((o) =>
+        o.status?.node ? [o.status.node] : [],
+      ),
     };
   };
   const arping = async (ip: string, count = 3, deadlineSeconds = 5) => {

@@ -6,7 +6,6 @@ import { after, before, type TestContext } from 'node:test';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { restartComponent } from '../../lab/restart-component.ts';
 import {
-  announcingNodeAnnotation,
   assertComponentsWithinRbac,
   type E2ELab,
   inRanges,
@@ -46,12 +45,16 @@ async function announcer(t: TestContext, ip: string, service?: { namespace: stri
   const node = lab.nodeByMac(macs[0]!);
   assert.ok(node, `${macs[0]} answered for ${ip} but is no lab node's MAC`);
   if (service) {
-    const annotated = (await lab.service(service.namespace, service.name)).annotations[
-      announcingNodeAnnotation
-    ];
-    t.diagnostic(`${ip}: arping says ${node.name}; ${announcingNodeAnnotation}=${annotated ?? '(absent)'}`);
-    if (annotated !== undefined && lab.topology.nodes.some((n) => n.name === annotated)) {
-      assert.equal(annotated, node.name, `the annotation and the ARP answer disagree on who announces ${ip}`);
+    const { announcedBy } = await lab.service(service.namespace, service.name);
+    t.diagnostic(
+      `${ip}: arping says ${node.name}; ServiceL2Status says ${announcedBy.join(', ') || '(none yet)'}`,
+    );
+    if (announcedBy.length > 0) {
+      assert.deepEqual(
+        announcedBy,
+        [node.name],
+        `ServiceL2Status and the ARP answer disagree on who announces ${ip}`,
+      );
     }
   }
   return node;

@@ -22,7 +22,7 @@ const metallb = `/apis/metallb.io/v1beta1/namespaces/${systemNamespace}`;
 const services = '/api/v1/namespaces/default/services';
 const poolName = 'rbac-pool';
 const poolAnnotation = 'metallb.io/ip-allocated-from-pool';
-const announcingNode = 'baremetal-lb.io/announcing-node';
+const l2Statuses = `/apis/metallb.io/v1beta1/namespaces/${systemNamespace}/servicel2statuses`;
 const excludeLabel = 'node.kubernetes.io/exclude-from-external-load-balancers';
 const leasePath = `/apis/coordination.k8s.io/v1/namespaces/${systemNamespace}/leases/baremetal-lb-controller`;
 
@@ -194,9 +194,10 @@ export async function controllerScenario(cluster: RbacCluster): Promise<Scenario
 
 /**
  * One speaker inside the node's network namespace: list and watch Services, EndpointSlices, Nodes,
- * its Pods, the ConfigMap and the metallb.io objects; annotate the Service it leads (patch); create a
- * nodeAssigned Event; lose the Service (node excluded: it clears the annotation) and win it back,
- * which repeats the Event (patch).
+ * its Pods, the ConfigMap and the metallb.io objects; adopt the ServiceL2Status of web left from
+ * before (patch its owner and its status); create a nodeAssigned Event; lose the Service (node
+ * excluded: it deletes its ServiceL2Status) and win it back (creates one, sets its status), which
+ * repeats the Event (patch).
  */
 export async function speakerScenario(cluster: RbacCluster, host: LabHost): Promise<Scenario> {
   await createPoolObjects(cluster);
@@ -217,7 +218,16 @@ export async function speakerScenario(cluster: RbacCluster, host: LabHost): Prom
       endpoints: [{ node: host, ready: true }],
     }),
   );
-  const web = () => admin.get(`${services}/web`);
+  const webStatuses = async () => {
+    const selector = encodeURIComponent('metallb.io/service-name=web,metallb.io/service-namespace=default');
+    return ((await admin.get(`${l2Statuses}?labelSelector=${selector}`))?.items ?? []) as Json[];
+  };
+  /** The speaker's ServiceL2Status for web, once it names this node and is owned by its Pod. */
+  const ownStatus = async () => {
+    const [status, ...others] = await webStatuses();
+    const owned = status?.metadata?.ownerReferences?.[0]?.name === speakerPodName(host);
+    return others.length === 0 && owned && status.status?.node === host.name ? status : undefined;
+  };
   const presenceLease = `/apis/coordination.k8s.io/v1/namespaces/${systemNamespace}/leases/${presenceLeaseName(host.name)}`;
   const exclude = (value: string | null) =>
     admin.patch(`/api/v1/nodes/${host.name}`, { metadata: { labels: { [excludeLabel]: value } } });
@@ -228,11 +238,27 @@ export async function speakerScenario(cluster: RbacCluster, host: LabHost): Prom
       await exclude(null);
       // No presence Lease yet, so that the speaker must create it.
       await admin.remove(presenceLease);
-      // A new Service each run: no annotations yet, and Events of earlier runs are about another uid.
+      // A new Service each run: Events of earlier runs are about another uid.
       await admin.remove(`${services}/web`);
       uid = (await admin.create(services, loadBalancer('web'))).metadata.uid;
       await admin.patch(`${services}/web/status`, {
         status: { loadBalancer: { ingress: [{ ip: '192.0.2.240' }] } },
+      });
+      // A ServiceL2Status from before a restart, without its owner, for the speaker to adopt.
+      for (const old of await webStatuses()) await admin.remove(`${l2Statuses}/${old.metadata.name}`);
+      const labels = {
+        'metallb.io/node': host.name,
+        'metallb.io/service-name': 'web',
+        'metallb.io/service-namespace': 'default',
+      };
+      const left = await admin.create(l2Statuses, {
+        apiVersion: 'metallb.io/v1beta1',
+        kind: 'ServiceL2Status',
+        metadata: { generateName: 'l2-', labels },
+        spec: {},
+      });
+      await admin.patch(`${l2Statuses}/${left.metadata.name}/status`, {
+        status: { node: host.name, serviceName: 'web', serviceNamespace: 'default' },
       });
     },
     command: (kubeconfig) => ({
@@ -261,17 +287,22 @@ export async function speakerScenario(cluster: RbacCluster, host: LabHost): Prom
       await run.waitFor('the presence Lease renewed', async () =>
         (await admin.get(presenceLease))?.spec?.renewTime !== renewed ? true : undefined,
       );
-      await run.waitFor(`the ${announcingNode} annotation on web`, async () =>
-        (await web())?.metadata?.annotations?.[announcingNode] === host.name ? true : undefined,
-      );
+      const adopted = await run.waitFor('the left ServiceL2Status adopted, with its interfaces', async () => {
+        const status = await ownStatus();
+        return status?.status?.interfaces?.length > 0 ? status : undefined;
+      });
       await run.waitFor('a nodeAssigned Event for web', async () =>
         atLeast(1)(await eventCount(cluster, uid, 'nodeAssigned')),
       );
       await exclude('');
-      await run.waitFor('the annotation to go once the node is excluded', async () =>
-        (await web())?.metadata?.annotations?.[announcingNode] === undefined ? true : undefined,
+      await run.waitFor('the ServiceL2Status deleted once the node is excluded', async () =>
+        (await webStatuses()).length === 0 ? true : undefined,
       );
       await exclude(null);
+      await run.waitFor('a new ServiceL2Status once the node is back', async () => {
+        const status = await ownStatus();
+        return status && status.metadata.uid !== adopted.metadata.uid ? true : undefined;
+      });
       await run.waitFor('the nodeAssigned Event counted twice once the node is back', async () =>
         atLeast(2)(await eventCount(cluster, uid, 'nodeAssigned')),
       );

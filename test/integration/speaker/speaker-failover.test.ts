@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { inNetns } from '../../../lab/network/ip-command.ts';
 import { electLeader } from '../../../speaker/election/elect-leader.ts';
 import {
   exited,
@@ -57,7 +56,7 @@ async function answeredBy(node: string): Promise<Set<string>> {
 
 test('only the elected leader answers ARP for the VIP, and NDP resolves the IPv6 VIP to it', async () => {
   const [leader] = succession();
-  assert.equal(await waitFor('the leader to annotate the Service', 30_000, lab.announcingNode), leader);
+  assert.equal(await waitFor('the leader to write its ServiceL2Status', 30_000, lab.announcingNode), leader);
   const macs = await waitFor('an ARP reply', 10_000, async () => {
     const seen = await lab.arpingMacs(vip4);
     return seen.size > 0 ? seen : undefined;
@@ -112,12 +111,8 @@ test('SIGTERM of the leader: it exits 0 and the last node takes over', async (t)
 
 test('the leader reports what it announces on /metrics and is ready', async () => {
   const [, , last] = succession();
-  const log = await readFile(path.join(lab.dir, `speaker-${last}.log`), 'utf8');
-  const address = /"metricsAddress":"([^"]+)"/.exec(log)?.[1];
-  assert.ok(address, 'the speaker logs its metrics address');
-  const curl = (route: string) => inNetns(lab.host(last!).netns, 'curl', '-sf', `http://${address}${route}`);
-  assert.match(await curl('/readyz'), /^ok/);
-  const metrics = await curl('/metrics');
+  assert.match(await lab.speakerHttp(last!, '/readyz'), /^ok/);
+  const metrics = await lab.speakerHttp(last!, '/metrics');
   const announced = series(metrics, 'metallb_speaker_announced');
   assert.deepEqual(
     announced.map((x) => [x.labels.ip, x.labels.node, x.labels.service, x.labels.protocol, x.value]).sort(),

@@ -11,12 +11,16 @@ import type { Server } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {
+  ApiextensionsV1Api,
   CoreV1Api,
+  CustomObjectsApi,
   DiscoveryV1Api,
   KubeConfig,
   PatchStrategy,
   setHeaderOptions,
+  type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
 import {
   endpointSliceObject,
   nodeObject,
@@ -30,8 +34,14 @@ import { inNetns } from '../../../lab/network/ip-command.ts';
 import { createSegment, removeSegment } from '../../../lab/network/segment.ts';
 import { type LabHost, type LabTopology, planTopology } from '../../../lab/network/topology.ts';
 import { startRelay } from '../../../lab/socket-relay.ts';
-import { announcingNodeAnnotation } from '../../../speaker/announcement-status.ts';
+import {
+  type L2StatusObject,
+  l2StatusResource,
+  serviceNameLabel,
+  serviceNamespaceLabel,
+} from '../../../speaker/l2-status.ts';
 import { startTestCluster, type TestCluster } from '../../kube-cluster.ts';
+import { crdManifests } from '../controller/fixtures.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 export const vip4 = '192.0.2.240';
@@ -54,6 +64,8 @@ export interface SpeakerLab {
    * peer; a speaker that exited or never got there fails with the tail of its log.
    */
   waitReady(node: string, timeoutMs?: number): Promise<void>;
+  /** GET route on the node's speaker's HTTP server (from inside its namespace); '' when it does not answer. */
+  speakerHttp(node: string, route: string): Promise<string>;
   /**
    * MACs that answered ARP requests for ip, one broadcast request a second for `seconds`: every reply is
    * collected (no early exit on the first), so a second claimant would show.
@@ -61,6 +73,7 @@ export interface SpeakerLab {
   arpingMacs(ip: string, seconds?: number): Promise<Set<string>>;
   /** The MAC ndisc6 resolved the IPv6 address to. */
   ndiscMac(ip: string): Promise<string | undefined>;
+  /** The node the Service's ServiceL2Status names, when exactly one does. */
   announcingNode(): Promise<string | undefined>;
   /** Wall-clock ms of the first log line of node's speaker matching msg after `since`. */
   logTime(node: string, msg: string, since: number): Promise<number | undefined>;
@@ -179,11 +192,18 @@ export async function startSpeakerLab(
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(cluster.kubeconfig);
     const core = kubeConfig.makeApiClient(CoreV1Api);
+    await installCrds(kubeConfig);
     await createCluster(core, kubeConfig.makeApiClient(DiscoveryV1Api), topology);
     const assignVip = () => writeVipStatus(core);
     if (!options.vipLater) await assignVip();
 
     const host = (name: string) => topology.nodes.find((n) => n.name === name)!;
+    const speakerHttp = async (node: string, route: string) => {
+      const log = await fs.readFile(path.join(dir, `speaker-${node}.log`), 'utf8').catch(() => '');
+      const address = /"metricsAddress":"([^"]+)"/.exec(log)?.[1];
+      if (!address) return '';
+      return inNetns(host(node).netns, 'curl', '-sf', '-m', '1', `http://${address}${route}`).catch(() => '');
+    };
     return {
       topology,
       dir,
@@ -192,6 +212,7 @@ export async function startSpeakerLab(
       names: topology.nodes.map((n) => n.name),
       speakers,
       host,
+      speakerHttp,
       startSpeaker(node, extraArgs = []) {
         const child = spawnIn(
           node,
@@ -231,17 +252,9 @@ export async function startSpeakerLab(
               if (!child || child.exitCode !== null || child.signalCode !== null) {
                 throw new Error(`the speaker on ${node} is not running`);
               }
-              const address = /"metricsAddress":"([^"]+)"/.exec(
-                await fs.readFile(logFile, 'utf8').catch(() => ''),
-              )?.[1];
-              if (!address) return undefined;
-              const curl = (route: string) =>
-                inNetns(host(node).netns, 'curl', '-sf', '-m', '1', `http://${address}${route}`).catch(
-                  () => '',
-                );
-              if (!/^ok/.test(await curl('/readyz'))) return undefined;
+              if (!/^ok/.test(await speakerHttp(node, '/readyz'))) return undefined;
               const alive = /^baremetal_lb_speaker_failure_detector_members\{state="alive"\} (\d+)/m.exec(
-                await curl('/metrics'),
+                await speakerHttp(node, '/metrics'),
               )?.[1];
               return Number(alive) >= peers ? true : undefined;
             },
@@ -266,8 +279,13 @@ export async function startSpeakerLab(
         return /([0-9a-f]{2}(?::[0-9a-f]{2}){5})/i.exec(out)?.[1]?.toLowerCase();
       },
       async announcingNode() {
-        const svc = await core.readNamespacedService(service);
-        return svc.metadata?.annotations?.[announcingNodeAnnotation];
+        const { items } = (await kubeConfig.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({
+          ...l2StatusResource,
+          namespace: systemNamespace,
+          labelSelector: `${serviceNameLabel}=${service.name},${serviceNamespaceLabel}=${service.namespace}`,
+        })) as { items: L2StatusObject[] };
+        const nodes = items.flatMap((o) => (o.status?.node ? [o.status.node] : []));
+        return nodes.length === 1 ? nodes[0] : undefined;
       },
       async logTime(node, msg, since) {
         const text = await fs.readFile(path.join(dir, `speaker-${node}.log`), 'utf8');
@@ -285,6 +303,27 @@ export async function startSpeakerLab(
     await close();
     throw error;
   }
+}
+
+/** The project's CRDs, through client-node's typed client (it spells x-kubernetes-* as x_kubernetes_*). */
+async function installCrds(kubeConfig: KubeConfig): Promise<void> {
+  const extensions = kubeConfig.makeApiClient(ApiextensionsV1Api);
+  for (const document of parseAllDocuments(crdManifests())) {
+    await extensions.createCustomResourceDefinition({
+      body: clientModel(document.toJS()) as V1CustomResourceDefinition,
+    });
+  }
+}
+
+function clientModel(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(clientModel);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [
+      key.startsWith('x-kubernetes-') ? key.replaceAll('-', '_') : key,
+      clientModel(inner),
+    ]),
+  );
 }
 
 async function writeVipStatus(core: CoreV1Api): Promise<void> {

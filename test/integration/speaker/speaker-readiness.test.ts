@@ -3,16 +3,9 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import {
-  ApiextensionsV1Api,
-  CustomObjectsApi,
-  DiscoveryV1Api,
-  type V1CustomResourceDefinition,
-} from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
+import { CustomObjectsApi, DiscoveryV1Api } from '@kubernetes/client-node';
 import { endpointSliceObject, speakerPodName, systemNamespace } from '../../../lab/cluster-objects.ts';
 import { electLeader } from '../../../speaker/election/elect-leader.ts';
-import { crdManifests } from '../controller/fixtures.ts';
 import { mergePatch, type SpeakerLab, startSpeakerLab, vip4, waitFor } from './speaker-lab.ts';
 
 let lab: SpeakerLab;
@@ -20,11 +13,6 @@ const orphan = { namespace: 'default', name: 'orphan', ip: '203.0.113.1', pool: 
 
 before(async () => {
   lab = await startSpeakerLab(`spr${process.pid.toString(36)}`, 2);
-  const crds = parseAllDocuments(crdManifests()).map(
-    (d) => clientModel(d.toJS()) as V1CustomResourceDefinition,
-  );
-  const extensions = lab.kubeConfig.makeApiClient(ApiextensionsV1Api);
-  for (const body of crds) await extensions.createCustomResourceDefinition({ body });
   await waitFor('the IPAddressPool resource to be served', 10_000, async () => {
     try {
       return await lab.kubeConfig.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
@@ -78,17 +66,6 @@ after(async () => {
  * client-node serialises typed models by their TypeScript property names: schema extensions such as
  * x-kubernetes-preserve-unknown-fields must be spelled x_kubernetes_… or they are silently dropped.
  */
-function clientModel(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(clientModel);
-  if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([key, inner]) => [
-      key.startsWith('x-kubernetes-') ? key.replaceAll('-', '_') : key,
-      clientModel(inner),
-    ]),
-  );
-}
-
 async function setPodReady(node: string, ready: boolean): Promise<void> {
   await lab.core.patchNamespacedPodStatus(
     {

@@ -85,10 +85,20 @@ function snapshot(overrides: Partial<ClusterSnapshot> = {}): ClusterSnapshot {
 const slices = (nodes: string[]) => [
   { endpoints: nodes.map((nodeName) => ({ nodeName, conditions: { ready: true } })) },
 ];
-const details = (endpointNodes: string[]) => ({
+const l2Status = (node: string, interfaces: string[]) => ({
+  metadata: { name: `l2-${node}`, labels: { 'metallb.io/node': node } },
+  status: {
+    node,
+    serviceName: 'shop',
+    serviceNamespace: 'prod',
+    interfaces: interfaces.map((name) => ({ name })),
+  },
+});
+const details = (endpointNodes: string[], l2Statuses: ReturnType<typeof l2Status>[] = []) => ({
   namespaceLabels: {},
   endpointSlices: slices(endpointNodes),
   events: [],
+  l2Statuses,
 });
 
 test('every node gets the reason the speakers act on', () => {
@@ -117,19 +127,27 @@ test('a dead speaker and a missing local endpoint are named; the announcer is ne
   assert.match(x.announcement.problems.join(' '), /no node can announce/);
 });
 
-test('a node claiming the announcement against the rules, or without an interface, is a problem', () => {
-  const claimed = service(
-    '192.0.2.3',
-    {},
-    {
-      'baremetal-lb.io/announcing-node': 'c',
-      'baremetal-lb.io/announcing-interface': '',
-    },
-  );
-  const x = explainService(claimed, snapshot(), details(['a', 'b']));
+test('a node claiming the announcement against the rules is a problem', () => {
+  const x = explainService(service('192.0.2.3'), snapshot(), details(['a', 'b'], [l2Status('c', ['eth1'])]));
   assert.equal(x.announcement.announcingNode, 'c');
+  assert.deepEqual(x.announcement.interfaces, ['eth1']);
   assert.match(x.announcement.problems.join('\n'), /c says it announces, but the rules pick [ab]/);
-  assert.match(x.announcement.problems.join('\n'), /c has no interface for the address/);
+});
+
+test("the elected node's ServiceL2Status wins, and one left by another node is named", () => {
+  const expected = explainService(service('192.0.2.3'), snapshot(), details(['a', 'b'])).announcement
+    .expectedNode!;
+  const x = explainService(
+    service('192.0.2.3'),
+    snapshot(),
+    details(['a', 'b'], [l2Status('c', ['eth0']), l2Status(expected, ['eth0', 'eth1'])]),
+  );
+  assert.equal(x.announcement.announcingNode, expected);
+  assert.deepEqual(x.announcement.interfaces, ['eth0', 'eth1']);
+  assert.deepEqual(x.announcement.problems, [
+    'ServiceL2Status objects also name c: left by a speaker that stopped without removing them; they go when its Pod is deleted',
+  ]);
+  assert.match(renderExplanation(x, now), new RegExp(`announced from ${expected} on eth0, eth1`));
 });
 
 test("a pending Service shows the controller's last word and the pools that could serve it", () => {

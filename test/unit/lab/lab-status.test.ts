@@ -1,5 +1,5 @@
 // `lab status` as a table: rows from the state file, liveness from the caller, announcements from
-// the Services' annotations; a speaker's row says "(nothing)" only when the API was asked.
+// the ServiceL2Statuses; a speaker's row says "(nothing)" only when the API was asked.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { announcementsByNode, processStatuses, statusTable } from '../../../lab/lab-status.ts';
@@ -16,16 +16,17 @@ const state = {
 };
 
 test('a dead process reads DEAD, and only speakers list announcements', () => {
-  const announced = announcementsByNode([
-    {
-      metadata: {
-        name: 'web',
-        namespace: 'shop',
-        annotations: { 'baremetal-lb.io/announcing-node': 'node-1' },
+  const announced = announcementsByNode({
+    services: [
+      {
+        metadata: { name: 'web', namespace: 'shop' },
+        status: { loadBalancer: { ingress: [{ ip: '192.0.2.1' }] } },
       },
-      status: { loadBalancer: { ingress: [{ ip: '192.0.2.1' }] } },
-    },
-  ]);
+    ],
+    l2Statuses: [
+      { status: { node: 'node-1', serviceName: 'web', serviceNamespace: 'shop', interfaces: [] } },
+    ],
+  });
   const rows = processStatuses(state, (p) => p.pid !== 11, announced);
   assert.deepEqual(
     rows.map((r) => [r.name, r.node ?? '-', r.alive, r.announces]),

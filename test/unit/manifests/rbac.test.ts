@@ -67,7 +67,6 @@ const expected: Record<string, string[]> = {
   speaker: [
     'cluster core/services list',
     'cluster core/services watch',
-    'cluster core/services patch',
     'cluster discovery.k8s.io/endpointslices list',
     'cluster discovery.k8s.io/endpointslices watch',
     'cluster core/nodes list',
@@ -85,6 +84,12 @@ const expected: Record<string, string[]> = {
     `${systemNamespace} coordination.k8s.io/leases get`,
     `${systemNamespace} coordination.k8s.io/leases create`,
     `${systemNamespace} coordination.k8s.io/leases update`,
+    `${systemNamespace} metallb.io/servicel2statuses list`,
+    `${systemNamespace} metallb.io/servicel2statuses watch`,
+    `${systemNamespace} metallb.io/servicel2statuses create`,
+    `${systemNamespace} metallb.io/servicel2statuses patch`,
+    `${systemNamespace} metallb.io/servicel2statuses delete`,
+    `${systemNamespace} metallb.io/servicel2statuses/status patch`,
   ],
 };
 
@@ -109,7 +114,7 @@ test('the ServiceAccounts exist in the system namespace', () => {
 const secretVerbsAllowed = new Set(['create']);
 const namedSecretVerbsAllowed = new Set(['get', 'update']);
 
-test('no rule uses a wildcard, none reads a Secret it does not name, and none has escalation verbs', () => {
+test('no rule uses a wildcard, none reads a Secret it does not name, none escalates, and only ServiceL2Statuses are deleted', () => {
   assert.ok(roles.length >= 4, `expected a Role and a ClusterRole per component, found ${roles.length}`);
   for (const role of roles) {
     const where = `${role.object.kind} ${role.object.metadata.name}`;
@@ -126,8 +131,11 @@ test('no rule uses a wildcard, none reads a Secret it does not name, and none ha
           `${where} rules[${i}] grants ${verbs} on Secrets`,
         );
       }
-      for (const verb of ['escalate', 'bind', 'impersonate', 'delete', 'deletecollection'])
+      for (const verb of ['escalate', 'bind', 'impersonate', 'deletecollection'])
         assert.ok(!rule.verbs.includes(verb), `${where} rules[${i}] grants "${verb}"`);
+      // The only objects deleted are the speaker's own ServiceL2Statuses.
+      const ownObjects = rule.resources.every((r: string) => r === 'servicel2statuses');
+      assert.ok(!rule.verbs.includes('delete') || ownObjects, `${where} rules[${i}] grants "delete"`);
     }
   }
 });
@@ -158,10 +166,12 @@ test('namespaced Roles and their bindings live in the system namespace', () => {
   }
 });
 
-test("the speaker's Service patch rule says it only writes the announcement annotations", () => {
+test('the speaker never writes a Service', () => {
   const role = roles.find((r) => r.object.metadata.name === 'baremetal-lb-speaker')!;
   const rules = role.object.rules as KubeObject[];
-  const index = rules.findIndex((r) => r.resources.includes('services') && r.verbs.includes('patch'));
-  assert.ok(index >= 0);
-  assert.match(ruleComments(role.node)[index] ?? '', /writeAnnotations.*announcing-node/s);
+  const writes = rules.filter(
+    (r) =>
+      r.resources.includes('services') && r.verbs.some((v: string) => !['list', 'watch', 'get'].includes(v)),
+  );
+  assert.deepEqual(writes, []);
 });

@@ -4,16 +4,11 @@ import fc from 'fast-check';
 import { formatIP, parseIP } from '../../../common/ip-address.ts';
 import { parseAddressRange } from '../../../common/pool-config/address-range.ts';
 import type { L2Advertisement, PoolRange } from '../../../common/pool-config/model.ts';
-import {
-  diffLed,
-  interfacesFor,
-  type PlanInput,
-  planAnnouncements,
-  poolOf,
-} from '../../../speaker/announcement-plan.ts';
+import { diffLed, interfacesFor, type PlanInput, poolOf } from '../../../speaker/announcement-plan.ts';
 import type { ServiceView } from '../../../speaker/cluster-view.ts';
 import { electLeader } from '../../../speaker/election/elect-leader.ts';
 import type { NodeLike } from '../../../speaker/election/eligibility.ts';
+import { planAnnouncements } from '../../../speaker/plan-book.ts';
 
 function range(text: string): PoolRange {
   const parsed = parseAddressRange(text);

@@ -4,8 +4,8 @@ import type { V1EndpointSlice, V1Pod, V1Service } from '@kubernetes/client-node'
 import { formatIP } from '../../../common/ip-address.ts';
 import {
   nodesWithReadySpeaker,
+  SliceIndex,
   serviceView,
-  slicesByService,
   speakerPeers,
 } from '../../../speaker/cluster-view.ts';
 
@@ -26,7 +26,7 @@ function lbService(extra: { class?: string; type?: string; ips?: string[]; pool?
 }
 
 describe('serviceView', () => {
-  const slices = new Map([['shop/web', [{ endpoints: [{ nodeName: 'node-1' }] }]]]);
+  const slices = (key: string) => (key === 'shop/web' ? [{ endpoints: [{ nodeName: 'node-1' }] }] : []);
   const cases: { title: string; service: V1Service; lbClass?: string; included: boolean }[] = [
     { title: 'a LoadBalancer with an IP and no class', service: lbService(), included: true },
     { title: 'a ClusterIP Service', service: lbService({ type: 'ClusterIP' }), included: false },
@@ -53,7 +53,7 @@ describe('serviceView', () => {
   });
 });
 
-test('slicesByService groups by the service-name label and skips unlabelled slices', () => {
+describe('SliceIndex', () => {
   const slice = (name: string, service?: string): V1EndpointSlice => ({
     addressType: 'IPv4',
     endpoints: [],
@@ -63,9 +63,27 @@ test('slicesByService groups by the service-name label and skips unlabelled slic
       ...(service ? { labels: { 'kubernetes.io/service-name': service } } : {}),
     },
   });
-  const grouped = slicesByService([slice('a', 'web'), slice('b', 'web'), slice('c')]);
-  assert.deepEqual([...grouped.keys()], ['shop/web']);
-  assert.equal(grouped.get('shop/web')?.length, 2);
+
+  test('files slices by the service-name label and skips unlabelled ones', () => {
+    const index = new SliceIndex();
+    assert.deepEqual(index.set(slice('a', 'web')), ['shop/web']);
+    index.set(slice('b', 'web'));
+    assert.deepEqual(index.set(slice('c')), []);
+    assert.deepEqual(
+      index.of('shop/web').map((s) => s.metadata?.name),
+      ['a', 'b'],
+    );
+  });
+
+  test('a slice relabelled to another Service touches both, and a delete touches its Service', () => {
+    const index = new SliceIndex();
+    index.set(slice('a', 'web'));
+    assert.deepEqual(index.set(slice('a', 'api')).sort(), ['shop/api', 'shop/web']);
+    assert.deepEqual(index.of('shop/web'), []);
+    assert.deepEqual(index.delete(slice('a')), ['shop/api']);
+    assert.deepEqual(index.of('shop/api'), []);
+    assert.deepEqual(index.delete(slice('a')), []);
+  });
 });
 
 describe('speaker Pods', () => {
