@@ -32,13 +32,24 @@ export interface AdminApi {
 }
 
 function adminApi(cluster: TestCluster): AdminApi {
-  const call = async (method: string, apiPath: string, body?: unknown): Promise<Json | undefined> => {
+  const call = async (
+    method: string,
+    apiPath: string,
+    body?: unknown,
+    tries = 10,
+  ): Promise<Json | undefined> => {
     const response = await cluster.request({
       method,
       path: apiPath,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       contentType: method === 'PATCH' ? 'application/merge-patch+json' : 'application/json',
     });
+    // kube-apiserver answers 429 "storage is (re)initializing" for a CRD's resource just after the CRD
+    // is created; like client-go, wait the second it asks for and try again.
+    if (response.status === 429 && tries > 1) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      return call(method, apiPath, body, tries - 1);
+    }
     if (response.status === 404 && (method === 'GET' || method === 'DELETE')) return undefined;
     if (response.status >= 300) throw new Error(`${method} ${apiPath}: ${response.status} ${response.body}`);
     return JSON.parse(response.body) as Json;
