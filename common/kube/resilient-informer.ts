@@ -3,20 +3,21 @@
 // server outage the first restart that lists again leaves the next failure a short wait, not the
 // long one the outage built up. A restart resumes the watch from the last
 // resourceVersion (client-node keeps its cache); a 410 Expired makes client-node relist by itself
-// and fire delete for objects gone meanwhile.
+// and fire delete for objects gone meanwhile. What the cache keeps is trimmed (cache-trim.ts).
 
 import {
   type Informer,
   type KubeConfig,
   type KubernetesObject,
   type ListPromise,
-  makeInformer,
+  ListWatch,
   type ObjectCache,
   type ObjectCallback,
 } from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.ts';
 import { describeApiError, isNotFound } from './api-errors.ts';
 import { type BackoffPolicy, backoffDelay, defaultBackoff } from './backoff.ts';
+import { TrimmingWatch, trimForCache } from './cache-trim.ts';
 
 export interface ResilientInformerOptions<T extends KubernetesObject> {
   /** For logs, e.g. 'services'. */
@@ -52,12 +53,14 @@ export class ResilientInformer<T extends KubernetesObject> {
     this.backoff = options.backoff ?? defaultBackoff;
     const list: ListPromise<T> = async () => {
       const result = await options.list();
+      for (const item of result.items) trimForCache(item);
       this.attempts = 0;
       // client-node fills its cache synchronously once this resolves; report after that.
       setImmediate(() => this.listed());
       return result;
     };
-    this.informer = makeInformer(options.kubeConfig, options.path, list, options.labelSelector);
+    const watch = new TrimmingWatch(options.kubeConfig);
+    this.informer = new ListWatch(options.path, watch, list, false, options.labelSelector);
     this.informer.on('error', (error) => this.restartLater(error));
     this.whenSynced = new Promise((resolve) => {
       this.markSynced = resolve;
