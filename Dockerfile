@@ -7,28 +7,27 @@
 FROM node:24-bookworm AS build
 WORKDIR /app
 ENV npm_config_nodedir=/usr/local
-# Dependencies first, so that editing the TypeScript sources does not rebuild them.
+# Dependencies first, so that editing the TypeScript sources does not rebuild them. All of them:
+# esbuild, a dev dependency, bundles the components below. The package's install script builds
+# build/Release/packet_socket.node.
 COPY package.json package-lock.json binding.gyp ./
 COPY speaker/native ./speaker/native
-# --omit=dev leaves out the "node" devDependency that pins Node for checkouts; bin/baremetal-lb
-# then runs the image's own Node 24. The package's install script builds
-# build/Release/packet_socket.node.
-RUN npm ci --omit=dev && npm cache clean --force
+RUN npm ci && npm cache clean --force
 COPY . .
+# One tree-shaken file per component in dist/ (scripts/bundle.ts): a speaker loads only the code it
+# runs, about 70 MB less RSS than from the sources and node_modules.
+RUN npm run bundle
 
-# Runtime stage: no compiler, no npm dev dependencies, no lab, tests or benchmarks; only what
-# `baremetal-lb controller|speaker|check-config` loads, and the built addon.
+# Runtime stage: no compiler, no node_modules, no sources, lab, tests or benchmarks; only the
+# bundles `baremetal-lb controller|speaker|check-config|explain` runs, the CLI and the built addon.
+# bin/baremetal-lb runs the image's own Node 24.
 FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app/package.json ./package.json
-COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/build/Release/packet_socket.node ./build/Release/packet_socket.node
 COPY --from=build /app/bin ./bin
-COPY --from=build /app/common ./common
-COPY --from=build /app/controller ./controller
-COPY --from=build /app/speaker ./speaker
-COPY --from=build /app/explain ./explain
+COPY --from=build /app/dist ./dist
 # Non-root by default (the controller runs like this). The speaker's DaemonSet runs it as user 0
 # with every capability dropped except NET_RAW for its AF_PACKET sockets: Kubernetes cannot give
 # a non-root process an effective capability, and file capabilities (setcap) on node would need

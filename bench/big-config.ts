@@ -28,6 +28,7 @@ import { loadKubeConfig } from '../common/kube/kubeconfig.ts';
 import { loadPoolConfig } from '../common/pool-config/load-config.ts';
 import { waitFor } from '../lab/wait.ts';
 import { removeAllOnSignal, startBenchApi } from './lib/bench-api.ts';
+import { runFromBundles } from './lib/bundles.ts';
 import {
   inParallel,
   serviceBody,
@@ -42,6 +43,7 @@ import { peakRssMb, rssMb } from './lib/process-usage.ts';
 
 const repo = path.resolve(import.meta.dirname, '..');
 const args = benchArgs();
+await runFromBundles();
 const poolCount = Number(args.rest[0] ?? (args.quick ? 8000 : 40_000));
 const serviceCount = 1000;
 const namespace = 'baremetal-lb-system';

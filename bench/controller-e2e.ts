@@ -19,6 +19,7 @@ import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-n
 import { loadKubeConfig } from '../common/kube/kubeconfig.ts';
 import { speakerPodObject } from '../lab/cluster-objects.ts';
 import { removeAllOnSignal, startBenchApi } from './lib/bench-api.ts';
+import { runFromBundles } from './lib/bundles.ts';
 import {
   concurrency,
   inParallel,
@@ -37,6 +38,7 @@ import { prepareSpeakerHost } from './lib/speaker-host.ts';
 const repo = path.resolve(import.meta.dirname, '..');
 const _mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const args = benchArgs();
+await runFromBundles();
 const serviceCount = Math.min(20_000, Number(args.rest[0] ?? (args.quick ? 1500 : 10_000)));
 const unservedClass = 'bench.example/unserved';
 const deadlineMs = 300_000;

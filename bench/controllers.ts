@@ -23,6 +23,7 @@ import type { LabHost } from '../lab/network/topology.ts';
 import { installMetallb, metallbNamespace, metallbSpeakerPod } from '../lab/peers/metallb.ts';
 import { freeLoopbackPort } from '../lab/wait.ts';
 import { startBenchApi } from './lib/bench-api.ts';
+import { runFromBundles } from './lib/bundles.ts';
 import { type ControllerRun, controllerFigures, type Implementation } from './lib/controller-figures.ts';
 import {
   cli,
@@ -39,6 +40,7 @@ import { cpuSeconds, rssMb } from './lib/process-usage.ts';
 import { prepareSpeakerHost } from './lib/speaker-host.ts';
 
 const args = benchArgs();
+await runFromBundles();
 const counts = args.quick ? [500] : [1000, 10_000];
 const deadlineMs = 600_000;
 const pool = '2001:db8::/112';

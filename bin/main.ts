@@ -1,24 +1,35 @@
 // One entry point for every component, so the image and the checkout expose the same commands. A
 // subcommand whose code is not on disk (the image leaves out the lab) is not offered: --help lists
-// only what can run here.
+// only what can run here. The controller and the speaker run from their bundles (dist/, written by
+// `npm run bundle`) when the sources are absent (the image) or BAREMETAL_LB_BUNDLED=1 asks for them
+// (the lab and the benches, to run what ships); from the sources otherwise, so a checkout never runs
+// a stale bundle by accident.
 import { existsSync, readFileSync } from 'node:fs';
 
 interface Subcommand {
   readonly describe: string;
   /** The module with its `main`, relative to this file. */
   readonly module: string;
+  /** Its bundle, relative to this file, for the components that have one. */
+  readonly bundle?: string;
 }
 
 const subcommands: Record<string, Subcommand> = {
   apiserver: { describe: 'serve the lab Kubernetes API over plain HTTP', module: '../lab/apiserver/main.ts' },
-  'check-config': { describe: 'validate pool config files offline', module: '../controller/check-config.ts' },
+  'check-config': {
+    describe: 'validate pool config files offline',
+    module: '../controller/check-config.ts',
+    bundle: '../dist/check-config.mjs',
+  },
   controller: {
     describe: 'assign LoadBalancer Service IPs from the address pools',
     module: '../controller/main.ts',
+    bundle: '../dist/controller.mjs',
   },
   explain: {
     describe: 'who announces a Service or IP, and why not the other nodes',
     module: '../explain/main.ts',
+    bundle: '../dist/explain.mjs',
   },
   lab: {
     describe: 'the whole system on this machine: lab up | down | status | logs',
@@ -27,10 +38,18 @@ const subcommands: Record<string, Subcommand> = {
   speaker: {
     describe: 'announce the Service IPs this node leads over ARP/NDP',
     module: '../speaker/main.ts',
+    bundle: '../dist/speaker.mjs',
   },
 };
 
-const present = Object.entries(subcommands).filter(([, s]) => existsSync(new URL(s.module, import.meta.url)));
+const onDisk = (file: string | undefined) => file !== undefined && existsSync(new URL(file, import.meta.url));
+const preferBundle = process.env.BAREMETAL_LB_BUNDLED === '1';
+/** The module to load for a subcommand, or undefined when neither form is here. */
+function moduleOf(s: Subcommand): string | undefined {
+  if (onDisk(s.bundle) && (preferBundle || !onDisk(s.module))) return s.bundle;
+  return onDisk(s.module) ? s.module : undefined;
+}
+const present = Object.entries(subcommands).filter(([, s]) => moduleOf(s) !== undefined);
 
 function version(): string {
   const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -59,6 +78,6 @@ if (!entry) {
   process.stderr.write(`baremetal-lb: subcommand "${name}" ${why}\n\n${usage()}`);
   process.exit(2);
 }
-const loaded = (await import(entry.module)) as { main: (argv: string[]) => Promise<number> };
+const loaded = (await import(moduleOf(entry)!)) as { main: (argv: string[]) => Promise<number> };
 const code = await loaded.main(rest);
 if (code !== undefined && code !== 0) process.exitCode = code;

@@ -71,10 +71,14 @@ interface Context {
 }
 
 /** baremetal-lb's controller, which also assigns for kube-vip (kube-vip assigns nothing itself). */
+/** The lab runs what ships: the bundles lab up builds (bin/main.ts), not the sources. */
+const runBundles = { BAREMETAL_LB_BUNDLED: '1' };
+
 function ownController({ repoRoot, paths }: Context): ProcessSpec {
   return {
     name: 'controller',
     command: join(repoRoot, 'bin', 'baremetal-lb'),
+    env: runBundles,
     args: [
       'controller',
       '--kubeconfig',
@@ -105,6 +109,7 @@ function ownSpeakers({ lb, repoRoot, paths, nodes }: Context): Map<string, Proce
       ...(lb === 'baremetal-lb-fast' ? ['--timing', 'fast'] : []),
     ],
     secretFiles: { BAREMETAL_LB_MEMBERLIST_SECRET: paths.memberlistSecret },
+    env: runBundles,
   }));
 }
 

@@ -44,6 +44,8 @@ export interface LabProcess {
   readonly args?: readonly string[];
   /** Environment variables it reads from files (names → paths), e.g. the memberlist secret. */
   readonly secretFiles?: Readonly<Record<string, string>>;
+  /** Environment variables set for it (no secrets), e.g. BAREMETAL_LB_BUNDLED. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export interface LabHostState {

@@ -5,6 +5,7 @@
 // admin. Returns once the ingress Service has its IP.
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { buildBundles } from '../scripts/bundle.ts';
 import {
   announcerProcesses,
   controllerProcess,
@@ -100,6 +101,7 @@ export async function labUp(options: LabOptions): Promise<LabState> {
   }
   if (isKeepalived(lb)) log(`keepalived ${await installedKeepalivedVersion()}`);
   const peers = lb === 'metallb' || lb === 'kube-vip' ? await ensurePeerBinaries({ log }) : undefined;
+  await buildBundles(); // the lab runs the controller and speakers from them, as the image does
   await assertLabOrEmpty(paths);
   const existing = await readState(paths).catch(() => undefined);
   if (existing?.processes.some(isSameProcess)) {

@@ -16,6 +16,8 @@ export interface ProcessSpec {
    * directory), so that the state file can say how to restart the process without holding them.
    */
   readonly secretFiles?: Readonly<Record<string, string>>;
+  /** Environment variables that are no secret; recorded in the state, to restart it the same way. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export function startDetached(spec: ProcessSpec, logDir: string): LabProcess {
@@ -30,7 +32,7 @@ export function startDetached(spec: ProcessSpec, logDir: string): LabProcess {
   const child = spawn(command, args as string[], {
     detached: true,
     stdio: ['ignore', log, log],
-    env: { ...process.env, ...secrets },
+    env: { ...process.env, ...spec.env, ...secrets },
   });
   child.unref();
   if (child.pid === undefined) throw new Error(`could not start ${spec.name} (${spec.command})`);
@@ -43,6 +45,7 @@ export function startDetached(spec: ProcessSpec, logDir: string): LabProcess {
     command: spec.command,
     args: [...spec.args],
     ...(spec.secretFiles ? { secretFiles: { ...spec.secretFiles } } : {}),
+    ...(spec.env ? { env: { ...spec.env } } : {}),
   };
 }
 
@@ -129,6 +132,7 @@ export async function restartDetached(old: LabProcess, logDir: string): Promise<
       args: old.args,
       ...(old.netns ? { netns: old.netns } : {}),
       ...(old.secretFiles ? { secretFiles: old.secretFiles } : {}),
+      ...(old.env ? { env: old.env } : {}),
     },
     logDir,
   );

@@ -4,6 +4,7 @@
 // the load needed is given back; the inputs and the config cross in pieces (chunked-messages.ts).
 
 import { Worker } from 'node:worker_threads';
+import { workerEntry } from '../module-location.ts';
 import { postInPieces, receivePieces } from './chunked-messages.ts';
 import { type ConfigInputs, deepFreeze, type LoadResult } from './load-config.ts';
 import type { LoadRequest, LoadSummary } from './load-worker.ts';
@@ -20,7 +21,7 @@ export interface LoadedConfig {
 export type ConfigLoader = (inputs: ConfigInputs) => Promise<LoadedConfig>;
 
 export const loadOffThread: ConfigLoader = async (inputs) => {
-  const worker = new Worker(new URL('./load-worker.ts', import.meta.url));
+  const worker = new Worker(workerEntry('common/pool-config/load-worker.ts'));
   try {
     const failed = new Promise<never>((_, reject) => {
       worker.once('error', (error) => reject(new Error(`config load worker failed: ${error.message}`)));

@@ -3,6 +3,7 @@
 // makes the network hear about them.
 import { Worker } from 'node:worker_threads';
 import { type IP, ipKey } from '../../common/ip-address.ts';
+import { workerEntry } from '../../common/module-location.ts';
 import { defaultTiming, type Timing } from '../membership/timing.ts';
 import type {
   AnnouncerEvent,
@@ -75,7 +76,7 @@ export class Announcer {
       beatIntervalMs,
       fenceAfterMs,
     };
-    const worker = new Worker(new URL('./announcer-worker.ts', import.meta.url), { workerData });
+    const worker = new Worker(workerEntry('speaker/packet-io/announcer-worker.ts'), { workerData });
     return new Promise((resolve, reject) => {
       const onStartError = (error: Error): void =>
         reject(new Error(`announcer worker failed: ${error.message}`));

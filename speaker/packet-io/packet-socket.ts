@@ -1,6 +1,7 @@
 // Typed access to the native AF_PACKET addon (speaker/native/packet_socket.cc, built by `npm ci` into
 // build/Release). Loaded lazily so that code which only imports types never needs the build.
 import { createRequire } from 'node:module';
+import { projectRoot } from '../../common/module-location.ts';
 
 /** Which frames a socket receives: requests for the responder, replies for clients in tests and benchmarks. */
 export type PacketSocketKind = 'arp' | 'arp-reply' | 'ndp' | 'ndp-advert';
@@ -32,7 +33,7 @@ interface Addon {
   PacketSocket: new (ifname: string, kind: PacketSocketKind, timestamps?: boolean) => PacketSocket;
 }
 
-const addonPath = new URL('../../build/Release/packet_socket.node', import.meta.url);
+const addonPath = new URL('build/Release/packet_socket.node', projectRoot);
 let addon: Addon | undefined;
 
 function loadAddon(): Addon {

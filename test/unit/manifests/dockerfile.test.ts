@@ -3,10 +3,11 @@
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { buildBundles } from '../../../scripts/bundle.ts';
 import {
   isIgnored,
   parseCopy,
@@ -35,10 +36,11 @@ test('two stages, both on Node 24: a Debian build stage and the slim runtime', (
   assert.equal(runtime.image, 'node:24-bookworm-slim');
 });
 
-test('the build stage installs production dependencies only, building the addon against local headers', () => {
+test('the build stage installs from the lock file, builds the addon against local headers, then bundles', () => {
   const runs = args(build, 'RUN').join(' && ');
-  assert.match(runs, /\bnpm ci\b[^&]*--omit=dev/);
+  assert.match(runs, /\bnpm ci\b/);
   assert.doesNotMatch(runs, /\bnpm (install|i)\b/);
+  assert.match(runs, /\bnpm run bundle\b/);
   const env = Object.assign({}, ...args(build, 'ENV').map(parseEnv));
   assert.equal(
     env.npm_config_nodedir,
@@ -81,7 +83,8 @@ test('the runtime stage copies built files only from the build stage, never dev 
       assert.doesNotMatch(source, /\b(test|bench|lab|native|\.git)\b/, source);
   }
   const sources = copies.flatMap((c) => c.sources);
-  assert.ok(sources.includes('/app/node_modules'));
+  assert.ok(!sources.includes('/app/node_modules'), 'the bundles hold every dependency');
+  assert.ok(sources.includes('/app/dist'));
   assert.ok(sources.includes('/app/build/Release/packet_socket.node'));
 });
 
@@ -98,6 +101,7 @@ test('.dockerignore keeps build output and local state out, and everything the s
     'build/Release/packet_socket.node',
     '.git/HEAD',
     '.lab/state.json',
+    'dist/speaker.mjs',
     'x.log',
   ])
     assert.ok(isIgnored(out, ignored), `${out} is ignored`);
@@ -109,7 +113,7 @@ test('.dockerignore keeps build output and local state out, and everything the s
     ...args(runtime, 'COPY')
       .flatMap((a) => parseCopy(a).sources)
       .map((s) => s.replace(/^\/app\//, '')),
-  ].filter((s) => !s.startsWith('node_modules') && !s.startsWith('build/'));
+  ].filter((s) => !/^(node_modules|build\/|dist)/.test(s)); // made in the build stage
   for (const source of needed) assert.ok(!isIgnored(source, ignored), `${source} is in the build context`);
 });
 
@@ -149,15 +153,15 @@ test('the Dockerfile parser joins continuations, skips comments and splits stage
 });
 
 test("the image's --help lists exactly the subcommands its files can run", async () => {
-  // The runtime stage's /app, assembled from its COPY lines (node_modules linked, not copied).
+  await buildBundles();
+  // The runtime stage's /app, assembled from its COPY lines.
   const app = mkdtempSync(path.join(tmpdir(), 'blb-image-'));
   try {
     for (const copy of args(runtime, 'COPY').map(parseCopy)) {
       const target = path.join(app, copy.destination);
       for (const source of copy.sources) {
         const from = path.join(repoRoot, source.replace(/^\/app\//, ''));
-        if (source.endsWith('node_modules')) symlinkSync(from, target);
-        else if (existsSync(from)) cpSync(from, target, { recursive: true });
+        if (existsSync(from)) cpSync(from, target, { recursive: true });
       }
     }
     const cli = (...argv: string[]) =>

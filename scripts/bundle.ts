@@ -1,0 +1,61 @@
+// Bundles the controller and the speaker, each with its dependencies, into one ES module in dist/
+// (and each worker thread's entry into one of its own), tree-shaken: a component loads only the
+// code it can run. @kubernetes/client-node's index alone loads every generated API group, about
+// 85 MB of a process's RSS; bundled, only the groups in use remain. The native addon stays a file
+// (build/Release), found from the bundle through common/module-location.ts.
+//   node scripts/bundle.ts        (npm run bundle)
+import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { build } from 'esbuild';
+
+const root = path.resolve(import.meta.dirname, '..');
+export const bundleEntries: Record<string, string> = {
+  speaker: 'speaker/main.ts',
+  controller: 'controller/main.ts',
+  'check-config': 'controller/check-config.ts',
+  explain: 'explain/main.ts',
+  'announcer-worker': 'speaker/packet-io/announcer-worker.ts',
+  'load-worker': 'common/pool-config/load-worker.ts',
+};
+
+/**
+ * Writes dist/: one bundle per entry. Each file is built aside and renamed into place, so a process
+ * that starts a worker from dist/ while another lab or bench rebuilds always reads a whole file.
+ */
+export async function buildBundles(): Promise<void> {
+  const staging = await mkdtemp(path.join(root, '.dist-'));
+  try {
+    await bundleInto(staging);
+    await mkdir(path.join(root, 'dist'), { recursive: true });
+    for (const file of await readdir(staging))
+      await rename(path.join(staging, file), path.join(root, 'dist', file));
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
+}
+
+async function bundleInto(outdir: string): Promise<void> {
+  await build({
+    entryPoints: Object.fromEntries(
+      Object.entries(bundleEntries).map(([name, file]) => [name, path.join(root, file)]),
+    ),
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    splitting: false,
+    platform: 'node',
+    target: 'node24',
+    format: 'esm',
+    // CommonJS dependencies (pino, prom-client, …) call require(); an ES module has none of its own.
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+    logLevel: 'warning',
+    legalComments: 'none',
+  });
+}
+
+if (import.meta.main) {
+  await buildBundles();
+  process.stdout.write(`bundled ${Object.keys(bundleEntries).join(', ')} into dist/\n`);
+}
