@@ -43,6 +43,8 @@ export const benchPlans: readonly BenchPlan[] = [
   // Issue 13: 40k IPAddressPools created, loaded once more and deleted under a running controller
   // (a full run took about 2 min, plus up to 4 min waiting for memory to come back).
   { name: 'big-config', fullS: 600, quickS: 420 },
+  // Issue 14: controller and speaker RSS idle, at 1k and at 10k Services (embedded API server).
+  { name: 'memory', fullS: 600, quickS: 240 },
 ];
 
 /** The figures issue 7 asks for; results.json lists the ones a run did not produce. */

@@ -82,18 +82,28 @@ export async function prepareSpeakerHost(options: {
     { namespace: pod.metadata.namespace, name: pod.metadata.name, body: status },
     mergePatch,
   );
+  await createServingSlices(kc, node, 0, options.serviceCount);
+  return { node };
+}
+
+/** A ready endpoint on `node` for the Services svc-FROM … svc-(TO-1), so its speaker must announce them. */
+export async function createServingSlices(
+  kc: KubeConfig,
+  node: LabHost,
+  from: number,
+  to: number,
+): Promise<void> {
   const discovery = kc.makeApiClient(DiscoveryV1Api);
-  await inParallel(options.serviceCount, (i) =>
+  await inParallel(to - from, (i) =>
     discovery.createNamespacedEndpointSlice({
       namespace: 'default',
       body: endpointSliceObject({
         namespace: 'default',
-        service: `svc-${i}`,
+        service: `svc-${from + i}`,
         family: 6,
         ports: [{ name: '', port: 80 }],
         endpoints: [{ node, ready: true }],
       }),
     }),
   );
-  return { node };
 }

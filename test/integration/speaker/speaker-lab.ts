@@ -11,16 +11,13 @@ import type { Server } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  ApiextensionsV1Api,
   CoreV1Api,
   CustomObjectsApi,
   DiscoveryV1Api,
   KubeConfig,
   PatchStrategy,
   setHeaderOptions,
-  type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
 import {
   endpointSliceObject,
   nodeObject,
@@ -30,6 +27,7 @@ import {
   speakerPodRunningStatus,
   systemNamespace,
 } from '../../../lab/cluster-objects.ts';
+import { installProjectCrds } from '../../../lab/install-crds.ts';
 import { inNetns } from '../../../lab/network/ip-command.ts';
 import { createSegment, removeSegment } from '../../../lab/network/segment.ts';
 import { type LabHost, type LabTopology, planTopology } from '../../../lab/network/topology.ts';
@@ -41,7 +39,6 @@ import {
   serviceNamespaceLabel,
 } from '../../../speaker/l2-status.ts';
 import { startTestCluster, type TestCluster } from '../../kube-cluster.ts';
-import { crdManifests } from '../controller/fixtures.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '../../..');
 export const vip4 = '192.0.2.240';
@@ -192,7 +189,7 @@ export async function startSpeakerLab(
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromString(cluster.kubeconfig);
     const core = kubeConfig.makeApiClient(CoreV1Api);
-    await installCrds(kubeConfig);
+    await installProjectCrds(kubeConfig);
     await createCluster(core, kubeConfig.makeApiClient(DiscoveryV1Api), topology);
     const assignVip = () => writeVipStatus(core);
     if (!options.vipLater) await assignVip();
@@ -303,27 +300,6 @@ export async function startSpeakerLab(
     await close();
     throw error;
   }
-}
-
-/** The project's CRDs, through client-node's typed client (it spells x-kubernetes-* as x_kubernetes_*). */
-async function installCrds(kubeConfig: KubeConfig): Promise<void> {
-  const extensions = kubeConfig.makeApiClient(ApiextensionsV1Api);
-  for (const document of parseAllDocuments(crdManifests())) {
-    await extensions.createCustomResourceDefinition({
-      body: clientModel(document.toJS()) as V1CustomResourceDefinition,
-    });
-  }
-}
-
-function clientModel(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(clientModel);
-  if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([key, inner]) => [
-      key.startsWith('x-kubernetes-') ? key.replaceAll('-', '_') : key,
-      clientModel(inner),
-    ]),
-  );
 }
 
 async function writeVipStatus(core: CoreV1Api): Promise<void> {
