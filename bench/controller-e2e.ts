@@ -15,12 +15,13 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { loadKubeConfig } from '../common/kube/kubeconfig.ts';
 import { speakerPodObject } from '../lab/cluster-objects.ts';
 import { removeAllOnSignal, startBenchApi } from './lib/bench-api.ts';
 import { runFromBundles } from './lib/bundles.ts';
 import {
+  cli,
   concurrency,
   inParallel,
   serviceBody,
@@ -35,8 +36,6 @@ import { planNetnsPair, removeNetnsPair } from './lib/netns-pair.ts';
 import { cpuSeconds, rssMb } from './lib/process-usage.ts';
 import { prepareSpeakerHost } from './lib/speaker-host.ts';
 
-const repo = path.resolve(import.meta.dirname, '..');
-const _mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const args = benchArgs();
 await runFromBundles();
 const serviceCount = Math.min(20_000, Number(args.rest[0] ?? (args.quick ? 1500 : 10_000)));
@@ -48,8 +47,8 @@ const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'controller-bench-'));
 const api = await startBenchApi(args.kube, dir);
 const { kubeconfigFile } = api;
 const children: ChildProcess[] = [];
-removeAllOnSignal(api, children, dir);
 const pair = planNetnsPair(`cbench${process.pid}`);
+removeAllOnSignal(api, children, dir, () => removeNetnsPair(pair));
 try {
   const kc = loadKubeConfig(kubeconfigFile);
   const core = kc.makeApiClient(CoreV1Api);
@@ -144,7 +143,6 @@ try {
   const speakerStart = performance.now();
   const speaker = spawnCli(
     [
-      path.join(repo, 'bin/main.ts'),
       'speaker',
       '--node-name',
       node.name,
@@ -161,7 +159,8 @@ try {
     (l) => {
       if (l.includes('"msg":"announcing"')) announcing++;
     },
-    ['ip', 'netns', 'exec', node.netns, process.execPath, '--disable-warning=ExperimentalWarning'],
+    // The CLI as the image runs it (bin/baremetal-lb execs node, so the PID is the speaker's).
+    ['ip', 'netns', 'exec', node.netns, cli],
   );
   children.push(speaker);
   const speakerDeadline = Date.now() + deadlineMs;

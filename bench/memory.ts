@@ -14,10 +14,12 @@ import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { loadKubeConfig } from '../common/kube/kubeconfig.ts';
 import { speakerPodObject } from '../lab/cluster-objects.ts';
 import { installProjectCrds } from '../lab/install-crds.ts';
+import { inNetns } from '../lab/network/ip-command.ts';
 import { l2StatusResource } from '../speaker/l2-status.ts';
 import { removeAllOnSignal, startBenchApi } from './lib/bench-api.ts';
 import { runFromBundles } from './lib/bundles.ts';
 import {
+  cli,
   inParallel,
   serviceBody,
   settle,
@@ -31,7 +33,6 @@ import { planNetnsPair, removeNetnsPair } from './lib/netns-pair.ts';
 import { rssMb } from './lib/process-usage.ts';
 import { createServingSlices, prepareSpeakerHost } from './lib/speaker-host.ts';
 
-const repo = path.resolve(import.meta.dirname, '..');
 const args = benchArgs();
 await runFromBundles();
 const stages = args.quick ? [0, 200, 1500] : [0, 1000, 10_000];
@@ -46,8 +47,8 @@ const targets = {
 const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'memory-bench-'));
 const api = await startBenchApi(args.kube, dir);
 const children: ChildProcess[] = [];
-removeAllOnSignal(api, children, dir);
 const pair = planNetnsPair(`mbench${process.pid}`);
+removeAllOnSignal(api, children, dir, () => removeNetnsPair(pair));
 
 /** Both components running against a cluster with the pool config, the CRDs and the speaker's node. */
 async function startComponents() {
@@ -90,7 +91,6 @@ async function startComponents() {
   let announcing = 0;
   const speaker = spawnCli(
     [
-      path.join(repo, 'bin/main.ts'),
       'speaker',
       '--node-name',
       node.name,
@@ -108,12 +108,32 @@ async function startComponents() {
       if (l.includes('"msg":"announcing"')) announcing++;
       else speakerLines.push(l);
     },
-    ['ip', 'netns', 'exec', node.netns, process.execPath, '--disable-warning=ExperimentalWarning'],
+    // The CLI as the image runs it (bin/baremetal-lb execs node, so the PID is the speaker's).
+    ['ip', 'netns', 'exec', node.netns, cli],
   );
   children.push(speaker);
   await waitForLine(controllerLines, /"caught up"/, 30_000);
   await waitForLine(speakerLines, /"informers synced"/, 30_000);
-  return { kc, core, node, controller, speaker, announced: () => announcing };
+  const metricsAt = (lines: string[]) => /"metricsAddress":"([^"]+)"/.exec(lines.join('\n'))?.[1];
+  const heaps = {
+    controller: () => heapOf(fetch(`http://${metricsAt(controllerLines)}/metrics`).then((r) => r.text())),
+    speaker: () => heapOf(inNetns(node.netns, 'curl', '-sf', `http://${metricsAt(speakerLines)}/metrics`)),
+  };
+  return { kc, core, node, controller, speaker, heaps, announced: () => announcing };
+}
+
+type Heap = Awaited<ReturnType<typeof heapOf>>;
+
+/** V8's heap in use and its size, and memory outside it (Buffers, the worker), in MB, from /metrics. */
+async function heapOf(metrics: Promise<string>) {
+  const text = await metrics.catch(() => '');
+  const mb = (name: string) =>
+    round(Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN) / 2 ** 20, 1);
+  return {
+    heapUsedMb: mb('nodejs_heap_size_used_bytes'),
+    heapTotalMb: mb('nodejs_heap_size_total_bytes'),
+    externalMb: mb('nodejs_external_memory_bytes'),
+  };
 }
 
 async function waitUntil(what: string, done: () => boolean | Promise<boolean>): Promise<void> {
@@ -131,7 +151,10 @@ try {
   const statusCount = async () =>
     ((await custom.listNamespacedCustomObject({ ...l2StatusResource, namespace })) as { items: unknown[] })
       .items.length;
-  const readings: Record<string, { controller: number; speaker: number; settledS: number }> = {};
+  const readings: Record<
+    string,
+    { controller: number; speaker: number; settledS: number; controllerHeap: Heap; speakerHeap: Heap }
+  > = {};
   let created = 0;
   for (const [index, count] of stages.entries()) {
     await createServingSlices(cluster.kc, cluster.node, created, count);
@@ -149,6 +172,8 @@ try {
       controller: rssMb(cluster.controller.pid),
       speaker: rssMb(cluster.speaker.pid),
       settledS: (performance.now() - start) / 1000,
+      controllerHeap: await cluster.heaps.controller(),
+      speakerHeap: await cluster.heaps.speaker(),
     };
   }
   await stopWatch();
@@ -157,10 +182,11 @@ try {
     for (const [index, stage] of stageNames.entries()) {
       const reading = readings[stage]!;
       const target = targets[component]?.[stage];
+      const heap = component === 'controller' ? reading.controllerHeap : reading.speakerHeap;
       figures[`${component}_rss_${stage}_mb`] = {
         value: round(reading[component], 1),
         unit: 'MB',
-        reference: `VmRSS of the ${component}'s node process with ${stages[index]} LoadBalancer Services (${stage === 'idle' ? 'none' : 'all assigned, announced and their ServiceL2Statuses written'}), once both processes' CPU settled (${round(reading.settledS, 1)} s)`,
+        reference: `VmRSS of the ${component}'s node process with ${stages[index]} LoadBalancer Services (${stage === 'idle' ? 'none' : 'all assigned, announced and their ServiceL2Statuses written'}), once both processes' CPU settled (${round(reading.settledS, 1)} s); V8 heap in use ${heap.heapUsedMb} MB of ${heap.heapTotalMb} MB, outside it (Buffers) ${heap.externalMb} MB`,
         samples: stages[index]!,
         ...(target === undefined ? {} : { target: `≤ ${target} MB`, met: reading[component] <= target }),
       };

@@ -63,11 +63,19 @@ async function startReal(dir: string): Promise<BenchApi> {
  * A runner's timeout or ^C must not leave the API server and the bench's children behind, nor its
  * folder: on SIGTERM or SIGINT all of them go, and the bench exits 1.
  */
-export function removeAllOnSignal(api: BenchApi, children: readonly ChildProcess[], dir: string): void {
+export function removeAllOnSignal(
+  api: BenchApi,
+  children: readonly ChildProcess[],
+  dir: string,
+  /** What else the bench made, e.g. its network namespaces. */
+  alsoRemove: () => Promise<void> = async () => {},
+): void {
   for (const signal of ['SIGTERM', 'SIGINT'] as const)
     process.once(signal, () => {
       for (const child of children) child.kill('SIGKILL');
       for (const pid of api.pids()) process.kill(pid, 'SIGKILL');
-      void rm(dir, { recursive: true, force: true }).finally(() => process.exit(1));
+      void Promise.allSettled([rm(dir, { recursive: true, force: true }), alsoRemove()]).finally(() =>
+        process.exit(1),
+      );
     });
 }
