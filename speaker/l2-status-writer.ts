@@ -89,11 +89,6 @@ export class L2StatusWriter {
     if (before !== status) this.#writes.add(key);
   }
 
-  /** Resolves when every queued write is done. */
-  idle(): Promise<void> {
-    return this.#writes.idle();
-  }
-
   /** Graceful stop: stop writing, then delete every object of this node, giving up after `withinMs`. */
   async removeAll(withinMs: number): Promise<void> {
     this.#writes.stop();
@@ -112,12 +107,13 @@ export class L2StatusWriter {
     const echo = this.#echoes.take(name, object.metadata?.resourceVersion);
     if (echo === 'stale') return; // we already hold a newer version
     this.#remember(object);
-    if (echo === 'unknown') this.#writes.add(serviceKeyOf(object) ?? '');
+    const key = serviceKeyOf(object);
+    if (echo === 'unknown' && key) this.#writes.add(key);
   }
 
   #gone(object: KubernetesObject): void {
     this.#echoes.forget(object.metadata?.name ?? '');
-    if (this.#forget(object)) this.#writes.add(serviceKeyOf(object) ?? '');
+    if (this.#forget(object)) this.#writes.add(serviceKeyOf(object)!);
   }
 
   #remember(object: KubernetesObject): void {

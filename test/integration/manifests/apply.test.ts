@@ -50,7 +50,7 @@ after(() => lab.close());
 
 test('apply -k creates every object, then re-applying changes none', async () => {
   const created = applyLines(await lab.kubectl(['apply', '-k', manifestsDir]));
-  assert.equal(created.length, 17, created.join('\n'));
+  assert.equal(created.length, 18, created.join('\n'));
   for (const line of created) assert.match(line, / created$/);
   assertAllUnchanged(await lab.kubectl(['apply', '-k', manifestsDir]), 'second apply -k');
   const rendered = await lab.kubectl(['kustomize', manifestsDir]);
