@@ -33,7 +33,7 @@ import {
   inParallel,
   serviceBody,
   settle,
-  spawnCli,
+  spawnController,
   stop,
   waitForLine,
   watchAssigned,
@@ -118,18 +118,7 @@ try {
   await custom.createNamespacedCustomObject({ ...group, body: servicePool });
 
   const lines: string[] = [];
-  const controller = spawnCli(
-    [
-      'controller',
-      '--kubeconfig',
-      api.kubeconfigFile,
-      '--metrics-addr',
-      '127.0.0.1:0',
-      '--log-level',
-      'info',
-    ],
-    (l) => void lines.push(l),
-  );
+  const controller = spawnController(api.kubeconfigFile, (l) => void lines.push(l));
   children.push(controller);
   const serving = await waitForLine(lines, /"serving \/healthz/, 30_000);
   const healthz = `http://${JSON.parse(serving).metricsAddress}/healthz`;

@@ -21,12 +21,13 @@ import { speakerPodObject } from '../lab/cluster-objects.ts';
 import { removeAllOnSignal, startBenchApi } from './lib/bench-api.ts';
 import { runFromBundles } from './lib/bundles.ts';
 import {
-  cli,
   concurrency,
+  createBenchPool,
   inParallel,
   serviceBody,
   settle,
-  spawnCli,
+  spawnController,
+  spawnSpeaker,
   stop,
   waitForLine,
   watchAssigned,
@@ -64,22 +65,8 @@ try {
     core.deleteNamespacedService({ namespace: 'default', name: `raw-${i}` }),
   );
 
-  await core.createNamespace({ body: { metadata: { name: namespace } } });
-  // IPv6 so one pool holds 10k addresses inside the documentation prefix.
-  await core.createNamespacedConfigMap({
-    namespace,
-    body: {
-      metadata: { name: 'config' },
-      data: {
-        config: 'address-pools:\n  - name: bench\n    protocol: layer2\n    addresses: ["2001:db8::/112"]\n',
-      },
-    },
-  });
-  const startController = (lines: string[]) =>
-    spawnCli(
-      ['controller', '--kubeconfig', kubeconfigFile, '--metrics-addr', '127.0.0.1:0', '--log-level', 'info'],
-      (l) => void lines.push(l),
-    );
+  await createBenchPool(core, namespace);
+  const startController = (lines: string[]) => spawnController(kubeconfigFile, (l) => void lines.push(l));
   const firstLines: string[] = [];
   const first = startController(firstLines);
   children.push(first);
@@ -141,27 +128,9 @@ try {
   });
   let announcing = 0;
   const speakerStart = performance.now();
-  const speaker = spawnCli(
-    [
-      'speaker',
-      '--node-name',
-      node.name,
-      '--kubeconfig',
-      kubeconfigFile,
-      '--namespace',
-      namespace,
-      '--no-failure-detector',
-      '--metrics-addr',
-      '127.0.0.1:0',
-      '--log-level',
-      'info',
-    ],
-    (l) => {
-      if (l.includes('"msg":"announcing"')) announcing++;
-    },
-    // The CLI as the image runs it (bin/baremetal-lb execs node, so the PID is the speaker's).
-    ['ip', 'netns', 'exec', node.netns, cli],
-  );
+  const speaker = spawnSpeaker(node, kubeconfigFile, namespace, (l) => {
+    if (l.includes('"msg":"announcing"')) announcing++;
+  });
   children.push(speaker);
   const speakerDeadline = Date.now() + deadlineMs;
   while (announcing < serviceCount && Date.now() < speakerDeadline && speaker.exitCode === null)

@@ -19,11 +19,12 @@ import { l2StatusResource } from '../speaker/l2-status.ts';
 import { removeAllOnSignal, startBenchApi } from './lib/bench-api.ts';
 import { runFromBundles } from './lib/bundles.ts';
 import {
-  cli,
+  createBenchPool,
   inParallel,
   serviceBody,
   settle,
-  spawnCli,
+  spawnController,
+  spawnSpeaker,
   stop,
   waitForLine,
   watchAssigned,
@@ -55,16 +56,7 @@ async function startComponents() {
   const kc = loadKubeConfig(api.kubeconfigFile);
   const core = kc.makeApiClient(CoreV1Api);
   await installProjectCrds(kc, (file) => file.includes('servicel2statuses'));
-  await core.createNamespace({ body: { metadata: { name: namespace } } });
-  await core.createNamespacedConfigMap({
-    namespace,
-    body: {
-      metadata: { name: 'config' },
-      data: {
-        config: 'address-pools:\n  - name: bench\n    protocol: layer2\n    addresses: ["2001:db8::/112"]\n',
-      },
-    },
-  });
+  await createBenchPool(core, namespace);
   const { node } = await prepareSpeakerHost({
     kc,
     pair,
@@ -74,43 +66,14 @@ async function startComponents() {
     children,
   });
   const controllerLines: string[] = [];
-  const controller = spawnCli(
-    [
-      'controller',
-      '--kubeconfig',
-      api.kubeconfigFile,
-      '--metrics-addr',
-      '127.0.0.1:0',
-      '--log-level',
-      'info',
-    ],
-    (l) => void controllerLines.push(l),
-  );
+  const controller = spawnController(api.kubeconfigFile, (l) => void controllerLines.push(l));
   children.push(controller);
   const speakerLines: string[] = [];
   let announcing = 0;
-  const speaker = spawnCli(
-    [
-      'speaker',
-      '--node-name',
-      node.name,
-      '--kubeconfig',
-      api.kubeconfigFile,
-      '--namespace',
-      namespace,
-      '--no-failure-detector',
-      '--metrics-addr',
-      '127.0.0.1:0',
-      '--log-level',
-      'info',
-    ],
-    (l) => {
-      if (l.includes('"msg":"announcing"')) announcing++;
-      else speakerLines.push(l);
-    },
-    // The CLI as the image runs it (bin/baremetal-lb execs node, so the PID is the speaker's).
-    ['ip', 'netns', 'exec', node.netns, cli],
-  );
+  const speaker = spawnSpeaker(node, api.kubeconfigFile, namespace, (l) => {
+    if (l.includes('"msg":"announcing"')) announcing++;
+    else speakerLines.push(l);
+  });
   children.push(speaker);
   await waitForLine(controllerLines, /"caught up"/, 30_000);
   await waitForLine(speakerLines, /"informers synced"/, 30_000);

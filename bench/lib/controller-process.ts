@@ -26,6 +26,40 @@ export function spawnCli(
   return child;
 }
 
+/**
+ * The components' namespace with one layer2 pool in the ConfigMap: IPv6, so that one pool holds 10k
+ * addresses inside the documentation prefix.
+ */
+export async function createBenchPool(core: CoreV1Api, namespace: string): Promise<void> {
+  await core.createNamespace({ body: { metadata: { name: namespace } } });
+  const config = 'address-pools:\n  - name: bench\n    protocol: layer2\n    addresses: ["2001:db8::/112"]\n';
+  await core.createNamespacedConfigMap({
+    namespace,
+    body: { metadata: { name: 'config' }, data: { config } },
+  });
+}
+
+/** Our controller, logging at info (the benches wait for its lines), metrics on a free port. */
+export function spawnController(kubeconfig: string, onLine: (line: string) => void): ChildProcess {
+  const flags = ['--kubeconfig', kubeconfig, '--metrics-addr', '127.0.0.1:0', '--log-level', 'info'];
+  return spawnCli(['controller', ...flags], onLine);
+}
+
+/**
+ * Our speaker on a bench node without the failure detector (the only node), through the CLI as the
+ * image runs it: bin/baremetal-lb execs node, so the child's PID is the speaker's.
+ */
+export function spawnSpeaker(
+  node: { readonly name: string; readonly netns: string },
+  kubeconfig: string,
+  namespace: string,
+  onLine: (line: string) => void,
+): ChildProcess {
+  const flags = ['--node-name', node.name, '--kubeconfig', kubeconfig, '--namespace', namespace];
+  const quiet = ['--no-failure-detector', '--metrics-addr', '127.0.0.1:0', '--log-level', 'info'];
+  return spawnCli(['speaker', ...flags, ...quiet], onLine, ['ip', 'netns', 'exec', node.netns, cli]);
+}
+
 /** SIGTERM, then SIGKILL if the process has not exited after `graceMs`. */
 export function stop(child: ChildProcess, graceMs = 5000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
