@@ -18,6 +18,7 @@ import { type PoolConfigSourceOptions, poolConfigSource } from '../common/kube/p
 import type { ResilientInformer } from '../common/kube/resilient-informer.ts';
 import type { PoolConfig } from '../common/pool-config/model.ts';
 import { heldAddresses, serviceKey } from '../common/service-fields.ts';
+import { nodeForPlanning, serviceForPlanning, sliceForPlanning } from './cache-shapes.ts';
 import { isSpeakerPod, SliceIndex } from './cluster-view.ts';
 import { nodeEligibilityFacts } from './election/eligibility.ts';
 import { type L2StatusObject, l2StatusResource, nodeLabel } from './l2-status.ts';
@@ -63,13 +64,19 @@ export function clusterInformers(options: ClusterInformersOptions): ClusterInfor
   const discovery = kubeConfig.makeApiClient(DiscoveryV1Api);
   const informer = informerFactory({ kubeConfig, logger, backoff: options.backoff });
 
-  const services = informer<V1Service>('services', '/api/v1/services', () =>
-    core.listServiceForAllNamespaces(),
+  const services = informer<V1Service>(
+    'services',
+    '/api/v1/services',
+    () => core.listServiceForAllNamespaces(),
+    { shape: serviceForPlanning },
   );
-  const slices = informer<V1EndpointSlice>('endpointslices', '/apis/discovery.k8s.io/v1/endpointslices', () =>
-    discovery.listEndpointSliceForAllNamespaces(),
+  const slices = informer<V1EndpointSlice>(
+    'endpointslices',
+    '/apis/discovery.k8s.io/v1/endpointslices',
+    () => discovery.listEndpointSliceForAllNamespaces(),
+    { shape: sliceForPlanning },
   );
-  const nodes = informer<V1Node>('nodes', '/api/v1/nodes', () => core.listNode());
+  const nodes = informer<V1Node>('nodes', '/api/v1/nodes', () => core.listNode(), { shape: nodeForPlanning });
   const pods = informer<V1Pod>('pods', `/api/v1/namespaces/${namespace}/pods`, () =>
     core.listNamespacedPod({ namespace }),
   );
@@ -80,7 +87,7 @@ export function clusterInformers(options: ClusterInformersOptions): ClusterInfor
     'servicel2statuses',
     `/apis/${group}/${version}/namespaces/${namespace}/${plural}`,
     () => custom.listNamespacedCustomObject({ ...l2StatusResource, namespace, labelSelector: ownLabel }),
-    ownLabel,
+    { labelSelector: ownLabel },
   );
   const sliceIndex = new SliceIndex();
   /** Node name → what eligibility last read of it. */

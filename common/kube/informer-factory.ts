@@ -4,13 +4,13 @@
 import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.ts';
 import type { BackoffPolicy } from './backoff.ts';
-import { ResilientInformer } from './resilient-informer.ts';
+import { ResilientInformer, type ResilientInformerOptions } from './resilient-informer.ts';
 
 export type InformerFactory = <T extends KubernetesObject>(
   name: string,
   path: string,
   list: () => Promise<KubernetesListObject<T>>,
-  labelSelector?: string,
+  options?: Pick<ResilientInformerOptions<T>, 'labelSelector' | 'shape'>,
 ) => ResilientInformer<T>;
 
 export function informerFactory(shared: {
@@ -18,6 +18,5 @@ export function informerFactory(shared: {
   readonly logger: Logger;
   readonly backoff: BackoffPolicy;
 }): InformerFactory {
-  return (name, path, list, labelSelector) =>
-    new ResilientInformer({ name, path, list, ...(labelSelector ? { labelSelector } : {}), ...shared });
+  return (name, path, list, options) => new ResilientInformer({ name, path, list, ...options, ...shared });
 }

@@ -17,7 +17,7 @@ import {
 import type { Logger } from '../observability/logger.ts';
 import { describeApiError, isNotFound } from './api-errors.ts';
 import { type BackoffPolicy, backoffDelay, defaultBackoff } from './backoff.ts';
-import { TrimmingWatch, trimForCache } from './cache-trim.ts';
+import { type CacheShape, TrimmingWatch, trimForCache } from './cache-trim.ts';
 
 export interface ResilientInformerOptions<T extends KubernetesObject> {
   /** For logs, e.g. 'services'. */
@@ -28,6 +28,11 @@ export interface ResilientInformerOptions<T extends KubernetesObject> {
   readonly list: ListPromise<T>;
   /** Watch only objects with these labels (the list must use the same selector). */
   readonly labelSelector?: string;
+  /**
+   * What the cache keeps of each object, after managedFields and the last-applied copy are gone: a
+   * component that reads a few fields of thousands of objects keeps only those.
+   */
+  readonly shape?: CacheShape<T>;
   readonly logger: Logger;
   readonly backoff?: BackoffPolicy;
 }
@@ -51,15 +56,17 @@ export class ResilientInformer<T extends KubernetesObject> {
     this.name = options.name;
     this.logger = options.logger;
     this.backoff = options.backoff ?? defaultBackoff;
+    const keep = options.shape;
+    const shape = (object: T): T => (keep ? keep(trimForCache(object)) : trimForCache(object));
     const list: ListPromise<T> = async () => {
       const result = await options.list();
-      for (const item of result.items) trimForCache(item);
+      result.items = result.items.map(shape);
       this.attempts = 0;
       // client-node fills its cache synchronously once this resolves; report after that.
       setImmediate(() => this.listed());
       return result;
     };
-    const watch = new TrimmingWatch(options.kubeConfig);
+    const watch = new TrimmingWatch(options.kubeConfig, shape);
     this.informer = new ListWatch(options.path, watch, list, false, options.labelSelector);
     this.informer.on('error', (error) => this.restartLater(error));
     this.whenSynced = new Promise((resolve) => {
