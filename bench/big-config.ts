@@ -15,17 +15,10 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  ApiextensionsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  PatchStrategy,
-  setHeaderOptions,
-  type V1CustomResourceDefinition,
-} from '@kubernetes/client-node';
-import { parse as parseYaml } from 'yaml';
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { loadKubeConfig } from '../common/kube/kubeconfig.ts';
 import { loadPoolConfig } from '../common/pool-config/load-config.ts';
+import { installProjectCrds } from '../lab/install-crds.ts';
 import { waitFor } from '../lab/wait.ts';
 import { removeAllOnSignal, startBenchApi } from './lib/bench-api.ts';
 import { runFromBundles } from './lib/bundles.ts';
@@ -41,7 +34,7 @@ import {
 import { benchArgs, report, round } from './lib/figures.ts';
 import { peakRssMb, rssMb } from './lib/process-usage.ts';
 
-const repo = path.resolve(import.meta.dirname, '..');
+const _repo = path.resolve(import.meta.dirname, '..');
 const args = benchArgs();
 await runFromBundles();
 const poolCount = Number(args.rest[0] ?? (args.quick ? 8000 : 40_000));
@@ -106,11 +99,7 @@ try {
   const kc = loadKubeConfig(api.kubeconfigFile);
   const core = kc.makeApiClient(CoreV1Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
-  const extensions = kc.makeApiClient(ApiextensionsV1Api);
-  for (const file of ['metallb.io_ipaddresspools.yaml', 'metallb.io_l2advertisements.yaml']) {
-    const body = parseYaml(await fs.readFile(path.join(repo, 'manifests/crds', file), 'utf8'));
-    await extensions.createCustomResourceDefinition({ body: body as V1CustomResourceDefinition });
-  }
+  await installProjectCrds(kc, (file) => /ipaddresspools|l2advertisements/.test(file));
   await core.createNamespace({ body: { metadata: { name: namespace } } });
   await waitFor('the IPAddressPool CRD served', 10_000, () =>
     custom.listNamespacedCustomObject(group).then(() => true),

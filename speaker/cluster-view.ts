@@ -32,7 +32,7 @@ export interface ServiceView {
 }
 
 /** namespace/name of the Service an EndpointSlice belongs to; undefined for an unlabelled slice. */
-export function sliceServiceKey(slice: V1EndpointSlice): string | undefined {
+function sliceServiceKey(slice: V1EndpointSlice): string | undefined {
   const service = slice.metadata?.labels?.[serviceNameLabel];
   return service ? `${slice.metadata?.namespace ?? 'default'}/${service}` : undefined;
 }

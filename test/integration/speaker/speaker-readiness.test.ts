@@ -62,10 +62,6 @@ after(async () => {
   await lab?.close();
 });
 
-/**
- * client-node serialises typed models by their TypeScript property names: schema extensions such as
- * x-kubernetes-preserve-unknown-fields must be spelled x_kubernetes_… or they are silently dropped.
- */
 async function setPodReady(node: string, ready: boolean): Promise<void> {
   await lab.core.patchNamespacedPodStatus(
     {
