@@ -5,7 +5,7 @@
 import type { Logger } from '../common/observability/logger.ts';
 
 export interface FenceRecoveryOptions {
-  readonly resume: () => Promise<boolean>;
+  readonly resume: () => boolean;
   /** Resolves when no plan is being applied (the led set is this thread's latest decision). */
   readonly planSettled: () => Promise<void>;
   readonly logger: Logger;
@@ -27,7 +27,7 @@ export function fenceRecovery(options: FenceRecoveryOptions): FenceRecovery {
     timer = undefined;
     if (stopped) return;
     await options.planSettled();
-    const resumed = await options.resume().catch(() => false);
+    const resumed = options.resume();
     if (resumed) options.logger.info({}, 'answering ARP/NDP again after the stall');
     else if (!stopped) timer = setTimeout(() => void tryResume(), settleMs);
   }

@@ -10,9 +10,8 @@ export interface AnnouncerInterface {
 
 export interface AnnouncerWorkerData {
   readonly interfaces: readonly AnnouncerInterface[];
-  /** One Int32 the main thread increments every beat (main-thread-fence.ts). */
-  readonly beats: SharedArrayBuffer;
-  readonly beatIntervalMs: number;
+  /** The main thread's beat and the fence flag, shared (main-thread-fence.ts). */
+  readonly fenceCell: SharedArrayBuffer;
   readonly fenceAfterMs: number;
 }
 
@@ -51,8 +50,6 @@ export type AnnouncerRequest =
   /** Ask the segment who has each target (ARP request, NS), from our address `from`. */
   | { readonly id: number; readonly op: 'solicit'; readonly from: IP; readonly targets: readonly IP[] }
   | { readonly id: number; readonly op: 'stats' }
-  /** Answer again after a fence; refused while the main thread's beat is still missing. */
-  | { readonly id: number; readonly op: 'resume' }
   | { readonly id: number; readonly op: 'close' };
 
 export type AnnouncerEvent =
@@ -64,6 +61,5 @@ export type AnnouncerEvent =
       readonly op: 'done';
       readonly id: number;
       readonly stats?: AnnouncerStats;
-      readonly resumed?: boolean;
       readonly error?: string;
     };

@@ -5,10 +5,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { AnnouncerEvent, AnnouncerRequest, AnnouncerWorkerData } from './announcer-messages.ts';
 import { AnsweringThread } from './answering-thread.ts';
+import { MainThreadFence } from './main-thread-fence.ts';
 import { openPacketSocket } from './packet-socket.ts';
 
 const port = parentPort!;
-const { interfaces, beats, beatIntervalMs, fenceAfterMs } = workerData as AnnouncerWorkerData;
+const { interfaces, fenceCell, fenceAfterMs } = workerData as AnnouncerWorkerData;
 
 function reply(event: AnnouncerEvent): void {
   port.postMessage(event);
@@ -16,16 +17,11 @@ function reply(event: AnnouncerEvent): void {
 
 const thread = new AnsweringThread({
   openSocket: openPacketSocket,
-  beats: new Int32Array(beats),
-  fenceAfterMs,
-  now: () => performance.now(),
+  fence: new MainThreadFence(fenceCell, fenceAfterMs),
   onFenced: () => reply({ op: 'fenced' }),
 });
-// Checked on a timer too, so the fence also engages while no request arrives.
-const fenceCheck = setInterval(() => thread.fenced(), beatIntervalMs / 2);
 
 function close(): void {
-  clearInterval(fenceCheck);
   thread.close();
 }
 
@@ -46,8 +42,6 @@ port.on('message', (request: AnnouncerRequest) => {
         return reply({ op: 'done', id: request.id });
       case 'stats':
         return reply({ op: 'done', id: request.id, stats: thread.stats() });
-      case 'resume':
-        return reply({ op: 'done', id: request.id, resumed: thread.resume() });
       case 'close':
         close();
         reply({ op: 'done', id: request.id });

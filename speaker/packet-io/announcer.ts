@@ -12,6 +12,7 @@ import type {
   AnnouncerStats,
   AnnouncerWorkerData,
 } from './announcer-messages.ts';
+import { MainThreadFence } from './main-thread-fence.ts';
 
 export type { AnnouncerInterface, AnnouncerStats, IpCounters } from './announcer-messages.ts';
 
@@ -29,17 +30,26 @@ export interface AnnouncerOptions {
 
 export class Announcer {
   readonly #worker: Worker;
-  /** The beat that tells the worker this thread is alive (main-thread-fence.ts). */
+  /** Shared with the worker: this thread's beat and whether answering is stopped (main-thread-fence.ts). */
+  readonly #fence: MainThreadFence;
   readonly #beat: NodeJS.Timeout;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #stopped: Error | undefined;
   #closing = false;
 
-  private constructor(worker: Worker, beats: Int32Array, options: AnnouncerOptions) {
+  private constructor(worker: Worker, fence: MainThreadFence, options: AnnouncerOptions) {
     this.#worker = worker;
+    this.#fence = fence;
     const { onError, onFenced } = options;
-    this.#beat = setInterval(() => Atomics.add(beats, 0, 1), (options.fence ?? defaultTiming).beatIntervalMs);
+    fence.stamp();
+    // A stall that ended before the worker had a request to refuse is found here, at the next beat.
+    this.#beat = setInterval(
+      () => {
+        if (fence.beat() === 'newly-fenced') onFenced?.();
+      },
+      (options.fence ?? defaultTiming).beatIntervalMs,
+    );
     this.#beat.unref();
     const stop = (error: Error): void => {
       if (this.#stopped !== undefined) return;
@@ -68,14 +78,9 @@ export class Announcer {
     interfaces: readonly AnnouncerInterface[],
     options: AnnouncerOptions = {},
   ): Promise<Announcer> {
-    const beats = new Int32Array(new SharedArrayBuffer(4));
-    const { beatIntervalMs, fenceAfterMs } = options.fence ?? defaultTiming;
-    const workerData: AnnouncerWorkerData = {
-      interfaces,
-      beats: beats.buffer as SharedArrayBuffer,
-      beatIntervalMs,
-      fenceAfterMs,
-    };
+    const fenceCell = MainThreadFence.sharedCell();
+    const { fenceAfterMs } = options.fence ?? defaultTiming;
+    const workerData: AnnouncerWorkerData = { interfaces, fenceCell, fenceAfterMs };
     const worker = new Worker(workerEntry('speaker/packet-io/announcer-worker.ts'), { workerData });
     return new Promise((resolve, reject) => {
       const onStartError = (error: Error): void =>
@@ -87,7 +92,8 @@ export class Announcer {
       worker.once('message', (event: AnnouncerEvent) => {
         worker.off('error', onStartError);
         worker.off('exit', onStartExit);
-        if (event.op === 'ready') resolve(new Announcer(worker, beats, options));
+        if (event.op === 'ready')
+          resolve(new Announcer(worker, new MainThreadFence(fenceCell, fenceAfterMs), options));
         else if (event.op === 'failed') reject(new Error(`announcer cannot start: ${event.message}`));
         else reject(new Error(`announcer worker sent ${event.op} before ready`));
       });
@@ -134,9 +140,9 @@ export class Announcer {
     if (targets.length > 0) await this.#request({ op: 'solicit', from, targets });
   }
 
-  /** Answers again after a fence; false when the worker still misses this thread's beat. */
-  async resume(): Promise<boolean> {
-    return (await this.#request({ op: 'resume' })).resumed === true;
+  /** Answers again after a fence; false while this thread's own beat is overdue (it stalled again). */
+  resume(): boolean {
+    return this.#fence.resume();
   }
 
   async stats(): Promise<AnnouncerStats> {

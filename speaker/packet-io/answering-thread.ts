@@ -15,7 +15,7 @@ import {
   type Stats,
   updateGroups,
 } from './answering-links.ts';
-import { MainThreadFence } from './main-thread-fence.ts';
+import type { MainThreadFence } from './main-thread-fence.ts';
 
 /** RFC 5227 / MetalLB habit: repeat gratuitous announcements so one lost frame doesn't strand clients. */
 const burstInterval = 1100;
@@ -23,17 +23,14 @@ const burstLength = 5000;
 
 export interface AnsweringThreadOptions {
   readonly openSocket: OpenSocket;
-  /** The main thread's beat counter (a SharedArrayBuffer's Int32Array). */
-  readonly beats: Int32Array;
-  readonly fenceAfterMs: number;
-  readonly now: () => number;
-  /** The fence engaged (the main thread is told, so it can resume once it is back). */
+  /** Over memory shared with the main thread, which beats it and resumes it. */
+  readonly fence: MainThreadFence;
+  /** This thread engaged the fence (the main thread is told, so it can resume once it is back). */
   readonly onFenced: () => void;
 }
 
 export class AnsweringThread {
   readonly #options: AnsweringThreadOptions;
-  readonly #fence: MainThreadFence;
   readonly #links: Link[] = [];
   readonly #stats: Stats = {
     sendErrors: 0,
@@ -53,19 +50,15 @@ export class AnsweringThread {
 
   constructor(options: AnsweringThreadOptions) {
     this.#options = options;
-    this.#fence = new MainThreadFence(options.now(), options.fenceAfterMs);
+    // The worker's start is no stall of the main thread's.
+    options.fence.stamp();
   }
 
   /** Whether to stay silent: the main thread's beat has been missing too long (main-thread-fence.ts). */
   fenced(): boolean {
-    if (this.#fence.observe(Atomics.load(this.#options.beats, 0), this.#options.now()))
-      this.#options.onFenced();
-    return this.#fence.fenced;
-  }
-
-  /** Answers again after a fence; false while the main thread's beat is still missing. */
-  resume(): boolean {
-    return this.#fence.resume(this.#options.now());
+    const state = this.#options.fence.check();
+    if (state === 'newly-fenced') this.#options.onFenced();
+    return state !== 'open';
   }
 
   stats(): AnnouncerStats {

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { type IP, parseIP } from '../../../common/ip-address.ts';
 import { AnsweringThread } from '../../../speaker/packet-io/answering-thread.ts';
 import { macToBytes } from '../../../speaker/packet-io/interfaces.ts';
+import { MainThreadFence } from '../../../speaker/packet-io/main-thread-fence.ts';
 import type { PacketSocket, PacketSocketKind } from '../../../speaker/packet-io/packet-socket.ts';
 import { arpRequest } from '../../../speaker/packets/neighbor-requests.ts';
 
@@ -58,18 +59,18 @@ const vip = ip('192.0.2.10');
 
 function setup() {
   const sockets = new Map<string, FakeSocket>();
-  let now = 0;
+  let nowMs = 0;
   let fencedEvents = 0;
-  const beats = new Int32Array(new SharedArrayBuffer(4));
+  const cell = MainThreadFence.sharedCell();
+  const clock = () => BigInt(nowMs) * 1_000_000n;
+  const main = new MainThreadFence(cell, 300, clock);
   const thread = new AnsweringThread({
     openSocket: (ifname, kind) => {
       const socket = new FakeSocket(kind);
       sockets.set(`${ifname}/${kind}`, socket);
       return socket;
     },
-    beats,
-    fenceAfterMs: 300,
-    now: () => now,
+    fence: new MainThreadFence(cell, 300, clock),
     onFenced: () => fencedEvents++,
   });
   thread.setInterfaces([{ name: 'eth0', mac: ourMac }]);
@@ -79,9 +80,10 @@ function setup() {
     arp,
     ndp: sockets.get('eth0/ndp')!,
     advance: (ms: number) => {
-      now += ms;
+      nowMs += ms;
     },
-    beat: () => Atomics.add(beats, 0, 1),
+    beat: () => main.beat(),
+    resume: () => main.resume(),
     fencedEvents: () => fencedEvents,
     ask: (target: IP) => arp.receive(arpRequest(clientMac, ip('192.0.2.99'), target)),
   };
@@ -130,7 +132,7 @@ test('announce sends gratuitous frames at once, counted', () => {
 });
 
 test('no beat for longer than fenceAfterMs: silent until resumed after the beat is back', () => {
-  const { thread, arp, ask, advance, beat, fencedEvents } = setup();
+  const { thread, arp, ask, advance, beat, resume, fencedEvents } = setup();
   thread.setLed([vip], new Map());
   beat();
   ask(vip);
@@ -140,11 +142,12 @@ test('no beat for longer than fenceAfterMs: silent until resumed after the beat 
   assert.equal(arp.sent.length, 1, 'fenced: no answer');
   assert.equal(fencedEvents(), 1);
   assert.equal(thread.stats().ignored['main thread stalled'], 1);
-  assert.equal(thread.resume(), false, 'a resume while the beat is still missing is refused');
+  assert.equal(resume(), false, 'a resume while the beat is still missing is refused');
   beat();
   ask(vip); // the beat is seen, but the fence stays until the main thread resumes it
   assert.equal(arp.sent.length, 1);
-  assert.equal(thread.resume(), true);
+  assert.equal(fencedEvents(), 1, 'the beat after the stall does not report the fence again');
+  assert.equal(resume(), true);
   ask(vip);
   assert.equal(arp.sent.length, 2);
 });
