@@ -13,7 +13,7 @@ import {
   type V1Namespace,
   type V1Service,
 } from '@kubernetes/client-node';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { describeApiError } from '../common/kube/api-errors.ts';
 import type { BackoffPolicy } from '../common/kube/backoff.ts';
 import { createKubeClientMetrics } from '../common/kube/client-metrics.ts';
@@ -24,6 +24,7 @@ import { type PoolConfigSource, poolConfigSource } from '../common/kube/pool-con
 import type { ResilientInformer } from '../common/kube/resilient-informer.ts';
 import { startHealthServer } from '../common/observability/health-server.ts';
 import type { Logger } from '../common/observability/logger.ts';
+import { registryWithProcessMetrics } from '../common/observability/process-metrics.ts';
 import { classMatches, heldAddresses, serviceKey, splitKey } from '../common/service-fields.ts';
 import { WorkQueue } from '../common/work-queue.ts';
 import { AllocatorLifecycle } from './allocator-lifecycle.ts';
@@ -75,10 +76,7 @@ export interface Controller {
 export async function startController(options: ControllerOptions): Promise<Controller> {
   const { kubeConfig, logger, namespace } = options;
   const core = kubeConfig.makeApiClient(CoreV1Api);
-  const registry = new Registry();
-  // process_resident_memory_bytes, nodejs_heap_size_used_bytes, event-loop lag, GC: what an operator
-  // looks at first when a component grows or stalls.
-  collectDefaultMetrics({ register: registry });
+  const registry = registryWithProcessMetrics();
   const clientMetrics = createKubeClientMetrics(registry);
   const backoff = options.backoff ?? { initialMs: 200, maxMs: 10_000 };
   const events = new EventRecorder({ core, component: 'metallb-controller', host: options.identity, logger });

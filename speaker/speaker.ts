@@ -4,13 +4,14 @@
 
 import { performance } from 'node:perf_hooks';
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { type IP, ipKey, parseIP } from '../common/ip-address.ts';
 import type { BackoffPolicy } from '../common/kube/backoff.ts';
 import { createKubeClientMetrics } from '../common/kube/client-metrics.ts';
 import { EventRecorder } from '../common/kube/event-recorder.ts';
 import { type HealthServer, startHealthServer } from '../common/observability/health-server.ts';
 import type { Logger } from '../common/observability/logger.ts';
+import { registryWithProcessMetrics } from '../common/observability/process-metrics.ts';
 import { serviceKey, splitKey } from '../common/service-fields.ts';
 import { AnnouncedGauge } from './announced-gauge.ts';
 import type { LedChange } from './announcement-plan.ts';
@@ -87,10 +88,7 @@ const interfaceKey = (list: readonly AnnouncerInterface[]) => list.map((i) => `$
 export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
   const { kubeConfig, logger, namespace, nodeName: self } = options;
   const core = kubeConfig.makeApiClient(CoreV1Api);
-  const registry = new Registry();
-  // process_resident_memory_bytes, nodejs_heap_size_used_bytes, event-loop lag, GC: what an operator
-  // looks at first when a component grows or stalls.
-  collectDefaultMetrics({ register: registry });
+  const registry = registryWithProcessMetrics();
   const clientMetrics = createKubeClientMetrics(registry);
   const backoff = options.backoff ?? { initialMs: 200, maxMs: 10_000 };
   const events = new EventRecorder({ core, component: 'metallb-speaker', host: self, logger });
