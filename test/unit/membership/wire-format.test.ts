@@ -38,6 +38,18 @@ describe('WireCodec', () => {
     });
   }
 
+  test('every datagram gets a nonce of its own, across refills of the nonce pool', () => {
+    const codec = new WireCodec(secret);
+    const receiver = new WireCodec(secret);
+    const nonces = new Set<string>();
+    for (let i = 0; i < 1000; i++) {
+      const datagram = codec.encode(ping, now);
+      nonces.add(datagram.subarray(13, 21).toString('hex'));
+      assert.equal(receiver.decode(datagram, now).ok, true, `datagram ${i} is not taken for a replay`);
+    }
+    assert.equal(nonces.size, 1000);
+  });
+
   test('extra fields are not passed through', () => {
     const decoded = new WireCodec(secret).decode(reencode({ ...ping, evil: true }), now);
     assert.deepEqual(decoded, { ok: true, message: ping });
