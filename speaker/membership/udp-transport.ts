@@ -56,7 +56,10 @@ export class UdpTransport {
 
   /** Binds the socket and starts ticking. Rejects with the bind error (e.g. EADDRINUSE). */
   static async start(options: UdpTransportOptions): Promise<UdpTransport> {
-    const socket = createSocket({ type: isIPv6(options.bind.address) ? 'udp6' : 'udp4' });
+    const socket = createSocket({
+      type: isIPv6(options.bind.address) ? 'udp6' : 'udp4',
+      lookup: literalAddress,
+    });
     const transport = new UdpTransport(socket, options);
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
@@ -65,7 +68,8 @@ export class UdpTransport {
         resolve();
       });
     });
-    // After binding, socket errors (ICMP unreachable surfacing on some platforms) must not crash the speaker.
+    // After binding, socket errors (ICMP unreachable surfacing on some platforms) must not crash the
+    // speaker. Sends without a callback report their failures here too.
     socket.on('error', () => transport.dropped['send-failed']++);
     socket.on('message', (datagram, from) =>
       transport.#receive(datagram, { address: from.address, port: from.port }),
@@ -132,19 +136,32 @@ export class UdpTransport {
     if (rejoining.length > 0) this.#onRejoinPings?.(rejoining);
   }
 
+  /** `done`: only a farewell waits for its datagram to be out; other sends cost no callback. */
   #sendOne(o: Outgoing, done?: () => void): void {
     if (this.#closed) {
       done?.();
       return;
     }
-    this.#socket.send(
-      this.#codec.encode(o.message, Date.now(), o.to),
-      o.peer.port,
-      o.peer.address,
-      (error) => {
-        if (error) this.dropped['send-failed']++;
-        done?.();
-      },
-    );
+    const datagram = this.#codec.encode(o.message, Date.now(), o.to);
+    if (!done) {
+      this.#socket.send(datagram, o.peer.port, o.peer.address);
+      return;
+    }
+    this.#socket.send(datagram, o.peer.port, o.peer.address, (error) => {
+      if (error) this.dropped['send-failed']++;
+      done();
+    });
   }
+}
+
+/**
+ * Peers are addressed by IP (their Pod IPs), never by name: dgram's default dns.lookup would only
+ * defer each of some 40 sends a second to the next tick to hand the address back unchanged.
+ */
+function literalAddress(
+  address: string,
+  _options: unknown,
+  callback: (error: Error | null, address: string, family: number) => void,
+): void {
+  callback(null, address, isIPv6(address) ? 6 : 4);
 }
