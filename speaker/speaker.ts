@@ -137,6 +137,9 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
           replanAll();
         },
         onRejoinPings: (peers) => solicitPeers(peers),
+        // The detector's ticks are the beat the answering thread's fence listens for: one wake-up
+        // fewer, ten times a second.
+        onTick: () => announcer.beat(),
       });
     } catch (error) {
       await announcer.close();

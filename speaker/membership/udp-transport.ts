@@ -21,6 +21,8 @@ export interface UdpTransportOptions {
   readonly onChange?: (change: MemberChange) => void;
   /** Peers pinged from the cut-off side of a partition (Outgoing.rejoin), once per such round. */
   readonly onRejoinPings?: (peers: readonly PeerAddress[]) => void;
+  /** Each tick, at least every probe interval: a sign of life other timers can ride on. */
+  readonly onTick?: () => void;
 }
 
 export class UdpTransport {
@@ -30,6 +32,7 @@ export class UdpTransport {
   readonly #socket: Socket;
   readonly #codec: WireCodec;
   readonly #onRejoinPings: UdpTransportOptions['onRejoinPings'];
+  readonly #onTick: UdpTransportOptions['onTick'];
   #timer: NodeJS.Timeout | undefined;
   #timerAt: number | undefined;
   #closed = false;
@@ -37,6 +40,7 @@ export class UdpTransport {
   private constructor(socket: Socket, options: UdpTransportOptions) {
     this.#socket = socket;
     this.#onRejoinPings = options.onRejoinPings;
+    this.#onTick = options.onTick;
     this.#codec = new WireCodec(options.secret, {
       self: options.self,
       maxClockSkewMs: options.maxClockSkewMs,
@@ -117,6 +121,7 @@ export class UdpTransport {
 
   #tick(): void {
     this.#timerAt = undefined;
+    this.#onTick?.();
     this.#send(this.detector.tick(performance.now()));
     this.#wakeAtDue();
   }

@@ -32,7 +32,9 @@ export class Announcer {
   readonly #worker: Worker;
   /** Shared with the worker: this thread's beat and whether answering is stopped (main-thread-fence.ts). */
   readonly #fence: MainThreadFence;
+  /** Beats when nothing else did for a beat interval (see beat()). */
   readonly #beat: NodeJS.Timeout;
+  readonly #onFenced: (() => void) | undefined;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #stopped: Error | undefined;
@@ -42,14 +44,9 @@ export class Announcer {
     this.#worker = worker;
     this.#fence = fence;
     const { onError, onFenced } = options;
+    this.#onFenced = onFenced;
     fence.stamp();
-    // A stall that ended before the worker had a request to refuse is found here, at the next beat.
-    this.#beat = setInterval(
-      () => {
-        if (fence.beat() === 'newly-fenced') onFenced?.();
-      },
-      (options.fence ?? defaultTiming).beatIntervalMs,
-    );
+    this.#beat = setInterval(() => this.beat(), (options.fence ?? defaultTiming).beatIntervalMs);
     this.#beat.unref();
     const stop = (error: Error): void => {
       if (this.#stopped !== undefined) return;
@@ -138,6 +135,17 @@ export class Announcer {
    */
   async solicit(from: IP, targets: readonly IP[]): Promise<void> {
     if (targets.length > 0) await this.#request({ op: 'solicit', from, targets });
+  }
+
+  /**
+   * Tells the answering thread this thread is alive. The timer beats by itself; a caller that runs
+   * more often anyway (the failure detector's tick) beats instead and keeps the timer from waking the
+   * process. A stall that ended before the worker had a request to refuse is found here, at the
+   * first beat after it.
+   */
+  beat(): void {
+    if (this.#fence.beat() === 'newly-fenced') this.#onFenced?.();
+    this.#beat.refresh();
   }
 
   /** Answers again after a fence; false while this thread's own beat is overdue (it stalled again). */
