@@ -6,6 +6,11 @@ import type { Logger } from '../common/observability/logger.ts';
 
 export interface FenceRecoveryOptions {
   readonly resume: () => boolean;
+  /**
+   * Answering resumed: announce again what this node leads. Gratuitous frames due while fenced
+   * were not sent, and a client whose TCP keeps confirming the old MAC never asks again.
+   */
+  readonly reannounce: () => void;
   /** Resolves when no plan is being applied (the led set is this thread's latest decision). */
   readonly planSettled: () => Promise<void>;
   readonly logger: Logger;
@@ -28,8 +33,10 @@ export function fenceRecovery(options: FenceRecoveryOptions): FenceRecovery {
     if (stopped) return;
     await options.planSettled();
     const resumed = options.resume();
-    if (resumed) options.logger.info({}, 'answering ARP/NDP again after the stall');
-    else if (!stopped) timer = setTimeout(() => void tryResume(), settleMs);
+    if (resumed) {
+      options.logger.info({}, 'answering ARP/NDP again after the stall');
+      options.reannounce();
+    } else if (!stopped) timer = setTimeout(() => void tryResume(), settleMs);
   }
 
   return {

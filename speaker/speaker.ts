@@ -109,6 +109,7 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
   if (interfaces.length === 0) logger.warn({}, 'no interface to answer on; check --interfaces');
   const recovery = fenceRecovery({
     resume: () => announcer.resume(),
+    reannounce: () => announceAllLed(),
     planSettled: async () => {
       await runner.running;
     },
@@ -326,13 +327,16 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
     }
   }, options.interfaceRescanMs ?? 10_000);
 
+  /** A gratuitous burst for every address this node leads and can answer for. */
+  function announceAllLed(): void {
+    const answerable = [...planning.led.values()].filter((entry) => entry.interfaces.length > 0);
+    announcer.announce(answerable.map((entry) => entry.ip)).catch(() => undefined);
+  }
+
   const refreshTimer =
     options.refreshIntervalMs === undefined
       ? undefined
-      : setInterval(() => {
-          const refreshed = [...planning.led.values()].filter((entry) => entry.interfaces.length > 0);
-          announcer.announce(refreshed.map((entry) => entry.ip)).catch(() => undefined);
-        }, options.refreshIntervalMs);
+      : setInterval(announceAllLed, options.refreshIntervalMs);
 
   const release = () => {
     stopped = true;

@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { electLeader } from '../../../speaker/election/elect-leader.ts';
+import { series } from './prometheus-text.ts';
 import {
   exited,
   type SpeakerLab,
@@ -36,14 +37,6 @@ function succession(): string[] {
     remaining.splice(remaining.indexOf(next), 1);
   }
   return order;
-}
-
-/** The samples of one metric in Prometheus text, labels parsed (values without commas or quotes). */
-function series(text: string, name: string): { labels: Record<string, string>; value: number }[] {
-  return [...text.matchAll(new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`, 'gm'))].map((m) => ({
-    labels: Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1]!, l[2]!])),
-    value: Number(m[2]),
-  }));
 }
 
 async function answeredBy(node: string): Promise<Set<string>> {
