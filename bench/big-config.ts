@@ -34,7 +34,6 @@ import {
 import { benchArgs, report, round } from './lib/figures.ts';
 import { peakRssMb, rssMb } from './lib/process-usage.ts';
 
-const _repo = path.resolve(import.meta.dirname, '..');
 const args = benchArgs();
 await runFromBundles();
 const poolCount = Number(args.rest[0] ?? (args.quick ? 8000 : 40_000));
