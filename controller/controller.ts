@@ -14,6 +14,7 @@ import {
   type V1Service,
 } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
+import type { ApiConnection } from '../common/kube/api-connection.ts';
 import { describeApiError } from '../common/kube/api-errors.ts';
 import type { BackoffPolicy } from '../common/kube/backoff.ts';
 import { createKubeClientMetrics } from '../common/kube/client-metrics.ts';
@@ -38,6 +39,8 @@ import { keepWebhookRunning, type WebhookOptions } from './webhook/start-webhook
 
 export interface ControllerOptions {
   readonly kubeConfig: KubeConfig;
+  /** The same server: informers and Events go through it. */
+  readonly connection: ApiConnection;
   readonly logger: Logger;
   /** Where the ConfigMap, the metallb.io resources and the Lease live. */
   readonly namespace: string;
@@ -74,19 +77,22 @@ export interface Controller {
 }
 
 export async function startController(options: ControllerOptions): Promise<Controller> {
-  const { kubeConfig, logger, namespace } = options;
+  const { kubeConfig, connection, logger, namespace } = options;
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const registry = registryWithProcessMetrics();
   const clientMetrics = createKubeClientMetrics(registry);
   const backoff = options.backoff ?? { initialMs: 200, maxMs: 10_000 };
-  const events = new EventRecorder({ core, component: 'metallb-controller', host: options.identity, logger });
+  const events = new EventRecorder({
+    connection,
+    component: 'metallb-controller',
+    host: options.identity,
+    logger,
+  });
   const managed = (service: V1Service) => classMatches(service, options.lbClass);
 
-  const informer = informerFactory({ kubeConfig, logger, backoff });
-  const services = informer<V1Service>('services', '/api/v1/services', () =>
-    core.listServiceForAllNamespaces(),
-  );
-  const namespaces = informer<V1Namespace>('namespaces', '/api/v1/namespaces', () => core.listNamespace());
+  const informer = informerFactory({ connection, logger, backoff });
+  const services = informer<V1Service>('services', '/api/v1/services');
+  const namespaces = informer<V1Namespace>('namespaces', '/api/v1/namespaces');
   const namespaceLabels = (name: string) => namespaces.get(name)?.metadata?.labels ?? {};
   const serviceOf = (key: string) => {
     const { namespace: ns, name } = splitKey(key);
@@ -111,7 +117,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
   // Config: both sources parsed together; a bad one, or one taking addresses away, never replaces
   // the last good one.
   const configSource = poolConfigSource({
-    kubeConfig,
+    connection,
     logger,
     namespace,
     configMapName: options.configMapName,

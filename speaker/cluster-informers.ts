@@ -3,16 +3,7 @@
 // together, keeping the last good config when a change makes it invalid. Changes are told by what
 // they touch: a Service or its slices touch that Service; nodes and the config touch every one.
 
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  DiscoveryV1Api,
-  type KubernetesObject,
-  type V1EndpointSlice,
-  type V1Node,
-  type V1Pod,
-  type V1Service,
-} from '@kubernetes/client-node';
+import type { KubernetesObject, V1EndpointSlice, V1Node, V1Pod, V1Service } from '@kubernetes/client-node';
 import { informerFactory } from '../common/kube/informer-factory.ts';
 import { type PoolConfigSourceOptions, poolConfigSource } from '../common/kube/pool-config-source.ts';
 import type { ResilientInformer } from '../common/kube/resilient-informer.ts';
@@ -21,12 +12,12 @@ import { heldAddresses, serviceKey } from '../common/service-fields.ts';
 import { nodeForPlanning, serviceForPlanning, sliceForPlanning } from './cache-shapes.ts';
 import { isSpeakerPod, SliceIndex } from './cluster-view.ts';
 import { nodeEligibilityFacts } from './election/eligibility.ts';
-import { type L2StatusObject, l2StatusResource, nodeLabel } from './l2-status.ts';
+import { type L2StatusObject, l2StatusPath, nodeLabel } from './l2-status.ts';
 
 export interface ClusterInformersOptions
   extends Pick<
     PoolConfigSourceOptions,
-    'kubeConfig' | 'logger' | 'namespace' | 'configMapName' | 'backoff' | 'clientMetrics'
+    'connection' | 'logger' | 'namespace' | 'configMapName' | 'backoff' | 'clientMetrics'
   > {
   /** Only Services with this loadBalancerClass; unset = only Services without a class. */
   readonly lbClass?: string;
@@ -59,42 +50,24 @@ export interface ClusterInformers {
 const verbs = ['add', 'update', 'delete'] as const;
 
 export function clusterInformers(options: ClusterInformersOptions): ClusterInformers {
-  const { kubeConfig, logger, namespace } = options;
-  const core = kubeConfig.makeApiClient(CoreV1Api);
-  const discovery = kubeConfig.makeApiClient(DiscoveryV1Api);
-  const informer = informerFactory({ kubeConfig, logger, backoff: options.backoff });
+  const { connection, logger, namespace } = options;
+  const informer = informerFactory({ connection, logger, backoff: options.backoff });
 
-  const services = informer<V1Service>(
-    'services',
-    '/api/v1/services',
-    () => core.listServiceForAllNamespaces(),
-    { shape: serviceForPlanning },
-  );
-  const slices = informer<V1EndpointSlice>(
-    'endpointslices',
-    '/apis/discovery.k8s.io/v1/endpointslices',
-    () => discovery.listEndpointSliceForAllNamespaces(),
-    { shape: sliceForPlanning },
-  );
-  const nodes = informer<V1Node>('nodes', '/api/v1/nodes', () => core.listNode(), { shape: nodeForPlanning });
-  const pods = informer<V1Pod>('pods', `/api/v1/namespaces/${namespace}/pods`, () =>
-    core.listNamespacedPod({ namespace }),
-  );
-  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
-  const ownLabel = `${nodeLabel}=${options.self}`;
-  const { group, version, plural } = l2StatusResource;
-  const l2Statuses = informer<L2StatusObject>(
-    'servicel2statuses',
-    `/apis/${group}/${version}/namespaces/${namespace}/${plural}`,
-    () => custom.listNamespacedCustomObject({ ...l2StatusResource, namespace, labelSelector: ownLabel }),
-    { labelSelector: ownLabel },
-  );
+  const services = informer<V1Service>('services', '/api/v1/services', { shape: serviceForPlanning });
+  const slices = informer<V1EndpointSlice>('endpointslices', '/apis/discovery.k8s.io/v1/endpointslices', {
+    shape: sliceForPlanning,
+  });
+  const nodes = informer<V1Node>('nodes', '/api/v1/nodes', { shape: nodeForPlanning });
+  const pods = informer<V1Pod>('pods', `/api/v1/namespaces/${namespace}/pods`);
+  const l2Statuses = informer<L2StatusObject>('servicel2statuses', l2StatusPath(namespace), {
+    labelSelector: `${nodeLabel}=${options.self}`,
+  });
   const sliceIndex = new SliceIndex();
   /** Node name → what eligibility last read of it. */
   const nodeFacts = new Map<string, string>();
   let config: PoolConfig | undefined;
   const configSource = poolConfigSource({
-    kubeConfig,
+    connection,
     logger,
     namespace,
     configMapName: options.configMapName,

@@ -4,12 +4,8 @@
 // plan. Only this node's objects are watched (a label selector), so no other speaker and not the
 // controller hear of them.
 
-import {
-  type CustomObjectsApi,
-  type KubernetesObject,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { type ApiConnection, mergePatch } from '../common/kube/api-connection.ts';
 import { describeApiError, isConflict, isNotFound } from '../common/kube/api-errors.ts';
 import type { BackoffPolicy } from '../common/kube/backoff.ts';
 import type { ResilientInformer } from '../common/kube/resilient-informer.ts';
@@ -20,19 +16,18 @@ import {
   type L2StatusBody,
   type L2StatusObject,
   type L2StatusStep,
+  l2StatusApiVersion,
   l2StatusLabels,
   l2StatusName,
-  l2StatusResource,
+  l2StatusPath,
   l2StatusSteps,
   type OwnerReference,
   serviceKeyOf,
 } from './l2-status.ts';
 import { WriteEchoes } from './write-echoes.ts';
 
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-
 export interface L2StatusWriterOptions {
-  readonly custom: CustomObjectsApi;
+  readonly connection: ApiConnection;
   readonly namespace: string;
   /** This node's objects (label metallb.io/node=self), as the informer has them. */
   readonly statuses: ResilientInformer<L2StatusObject>;
@@ -170,15 +165,13 @@ export class L2StatusWriter {
     desired: L2StatusBody,
     owner: OwnerReference | undefined,
   ): Promise<L2StatusObject | undefined> {
-    const { custom, namespace, onWrite } = this.#options;
+    const { connection, namespace, onWrite } = this.#options;
     const name = l2StatusName(desired.node, `${desired.serviceNamespace}/${desired.serviceName}`);
     onWrite('create');
     try {
-      return (await custom.createNamespacedCustomObject({
-        ...l2StatusResource,
-        namespace,
+      return await connection.request<L2StatusObject>('POST', l2StatusPath(namespace), {
         body: {
-          apiVersion: `${l2StatusResource.group}/${l2StatusResource.version}`,
+          apiVersion: l2StatusApiVersion,
           kind: 'ServiceL2Status',
           metadata: {
             name,
@@ -188,7 +181,7 @@ export class L2StatusWriter {
           },
           spec: {},
         },
-      })) as L2StatusObject;
+      });
     } catch (error) {
       // Already there: ours from before, not yet seen on the watch, which will bring it (and with
       // it a reconcile of this Service that sets its status).
@@ -211,13 +204,11 @@ export class L2StatusWriter {
   }
 
   async #patch(name: string, body: object, subresource?: 'status'): Promise<L2StatusObject | undefined> {
-    const { custom, namespace, onWrite } = this.#options;
+    const { connection, namespace, onWrite } = this.#options;
     onWrite('patch');
-    const request = { ...l2StatusResource, namespace, name, body };
+    const path = `${l2StatusPath(namespace, name)}${subresource ? `/${subresource}` : ''}`;
     try {
-      return (await (subresource
-        ? custom.patchNamespacedCustomObjectStatus(request, mergePatch)
-        : custom.patchNamespacedCustomObject(request, mergePatch))) as L2StatusObject;
+      return await connection.request<L2StatusObject>('PATCH', path, { body, contentType: mergePatch });
     } catch (error) {
       if (!isNotFound(error)) throw error; // deleted meanwhile: its delete event requeues the Service
       return undefined;
@@ -225,10 +216,10 @@ export class L2StatusWriter {
   }
 
   async #delete(name: string): Promise<undefined> {
-    const { custom, namespace, onWrite } = this.#options;
+    const { connection, namespace, onWrite } = this.#options;
     onWrite('delete');
     try {
-      await custom.deleteNamespacedCustomObject({ ...l2StatusResource, namespace, name });
+      await connection.request('DELETE', l2StatusPath(namespace, name));
     } catch (error) {
       if (!isNotFound(error)) throw error;
     }

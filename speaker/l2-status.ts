@@ -14,6 +14,12 @@ export const l2StatusResource = {
   version: 'v1beta1',
   plural: 'servicel2statuses',
 } as const;
+export const l2StatusApiVersion = `${l2StatusResource.group}/${l2StatusResource.version}`;
+/** The collection of one namespace, or one object of it. */
+export function l2StatusPath(namespace: string, name?: string): string {
+  const { group, version, plural } = l2StatusResource;
+  return `/apis/${group}/${version}/namespaces/${namespace}/${plural}${name === undefined ? '' : `/${name}`}`;
+}
 export const nodeLabel = 'metallb.io/node';
 export const serviceNameLabel = 'metallb.io/service-name';
 export const serviceNamespaceLabel = 'metallb.io/service-namespace';

@@ -2,7 +2,8 @@
 
 import { flagUsage, parseFlags } from '../common/cli-flags.ts';
 import * as sharedFlags from '../common/component-flags.ts';
-import { loadKubeConfig } from '../common/kube/kubeconfig.ts';
+import { loadApiConfig } from '../common/kube/api-config.ts';
+import { ApiConnection } from '../common/kube/api-connection.ts';
 import { parseHostPort } from '../common/observability/health-server.ts';
 import { createLogger, type Logger } from '../common/observability/logger.ts';
 import { stopSignal } from '../common/stop-signal.ts';
@@ -84,7 +85,7 @@ function list(text: string | undefined): string[] | undefined {
 export function speakerSettings(
   values: Values,
   env: NodeJS.ProcessEnv,
-): Omit<SpeakerOptions, 'kubeConfig' | 'logger' | 'onFatal'> {
+): Omit<SpeakerOptions, 'connection' | 'logger' | 'onFatal'> {
   const nodeName = values['node-name'] ?? env.NODE_NAME;
   if (!nodeName) throw new Error('--node-name is required (or set NODE_NAME)');
   let refreshIntervalMs: number | undefined;
@@ -152,7 +153,7 @@ export async function main(argv: string[]): Promise<number> {
   const values = parsed.values;
   let logger: Logger;
   let settings: ReturnType<typeof speakerSettings>;
-  let kubeConfig: ReturnType<typeof loadKubeConfig>;
+  let connection: ApiConnection;
   let stallMs: number | undefined;
   try {
     settings = speakerSettings(values, process.env);
@@ -161,7 +162,7 @@ export async function main(argv: string[]): Promise<number> {
       component: 'speaker',
       ...(values['log-level'] ? { level: values['log-level'] } : {}),
     });
-    kubeConfig = loadKubeConfig(values.kubeconfig);
+    connection = new ApiConnection(loadApiConfig(values.kubeconfig));
   } catch (error) {
     process.stderr.write(`${command}: ${(error as Error).message}\n`);
     return 2;
@@ -174,7 +175,7 @@ export async function main(argv: string[]): Promise<number> {
   const signalled = stopSignal();
   let speaker: Awaited<ReturnType<typeof startSpeaker>>;
   try {
-    speaker = await startSpeaker({ ...settings, kubeConfig, logger, onFatal: fatal });
+    speaker = await startSpeaker({ ...settings, connection, logger, onFatal: fatal });
   } catch (error) {
     logger.fatal({ err: (error as Error).message }, 'speaker could not start');
     logger.flush();

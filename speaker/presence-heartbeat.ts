@@ -2,13 +2,14 @@
 // releases it (no holder) on a graceful stop, so a stopped speaker reads as gone at once and a
 // killed one once the Lease expires (three intervals without renewal). Releasing rather than
 // deleting keeps the speaker's rights to get, create and update.
-import type { CoordinationV1Api } from '@kubernetes/client-node';
+import type { V1Lease } from '@kubernetes/client-node';
+import type { ApiConnection } from '../common/kube/api-connection.ts';
 import { describeApiError, isConflict, isNotFound } from '../common/kube/api-errors.ts';
 import { presenceLease, presenceLeaseName } from '../common/kube/speaker-presence.ts';
 import type { Logger } from '../common/observability/logger.ts';
 
 export interface PresenceHeartbeatOptions {
-  readonly coordination: CoordinationV1Api;
+  readonly connection: ApiConnection;
   readonly node: string;
   readonly namespace: string;
   readonly intervalMs: number;
@@ -20,7 +21,8 @@ export interface PresenceHeartbeat {
 }
 
 export function startPresenceHeartbeat(options: PresenceHeartbeatOptions): PresenceHeartbeat {
-  const { coordination, node, namespace, logger } = options;
+  const { connection, node, namespace, logger } = options;
+  const leases = `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`;
   const name = presenceLeaseName(node);
   const durationSeconds = Math.max(1, Math.ceil((3 * options.intervalMs) / 1000));
   let failing = false;
@@ -32,7 +34,7 @@ export function startPresenceHeartbeat(options: PresenceHeartbeatOptions): Prese
     const body = presenceLease(node, namespace, new Date(), durationSeconds);
     body.spec = { ...body.spec, holderIdentity: holder };
     if (resourceVersion === undefined) {
-      const found = await coordination.readNamespacedLease({ name, namespace }).catch((error: unknown) => {
+      const found = await connection.request<V1Lease>('GET', `${leases}/${name}`).catch((error: unknown) => {
         if (isNotFound(error)) return undefined;
         throw error;
       });
@@ -40,10 +42,8 @@ export function startPresenceHeartbeat(options: PresenceHeartbeatOptions): Prese
     }
     const written =
       resourceVersion === undefined
-        ? await coordination.createNamespacedLease({ namespace, body })
-        : await coordination.replaceNamespacedLease({
-            name,
-            namespace,
+        ? await connection.request<V1Lease>('POST', leases, { body })
+        : await connection.request<V1Lease>('PUT', `${leases}/${name}`, {
             body: { ...body, metadata: { ...body.metadata, resourceVersion } },
           });
     resourceVersion = written.metadata?.resourceVersion;

@@ -3,9 +3,9 @@
 // wiring; the decisions live in the pure modules it calls.
 
 import { performance } from 'node:perf_hooks';
-import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import { type IP, ipKey, parseIP } from '../common/ip-address.ts';
+import type { ApiConnection } from '../common/kube/api-connection.ts';
 import type { BackoffPolicy } from '../common/kube/backoff.ts';
 import { createKubeClientMetrics } from '../common/kube/client-metrics.ts';
 import { EventRecorder } from '../common/kube/event-recorder.ts';
@@ -33,7 +33,7 @@ import { ServiceReports } from './service-reports.ts';
 import { speakerPodOwner } from './speaker-pod.ts';
 
 export interface SpeakerOptions {
-  readonly kubeConfig: KubeConfig;
+  readonly connection: ApiConnection;
   readonly logger: Logger;
   readonly nodeName: string;
   /** Namespace of the speaker Pods, the ConfigMap and the metallb.io resources. */
@@ -86,12 +86,11 @@ async function chooseInterfaces(options: SpeakerOptions): Promise<AnnouncerInter
 const interfaceKey = (list: readonly AnnouncerInterface[]) => list.map((i) => `${i.name}/${i.mac}`).join(',');
 
 export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
-  const { kubeConfig, logger, namespace, nodeName: self } = options;
-  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const { connection, logger, namespace, nodeName: self } = options;
   const registry = registryWithProcessMetrics();
   const clientMetrics = createKubeClientMetrics(registry);
   const backoff = options.backoff ?? { initialMs: 200, maxMs: 10_000 };
-  const events = new EventRecorder({ core, component: 'metallb-speaker', host: self, logger });
+  const events = new EventRecorder({ connection, component: 'metallb-speaker', host: self, logger });
   let stopped = false;
   const runner = new PacedRunner({
     job: reconcile,
@@ -160,7 +159,7 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
   });
 
   const cluster = clusterInformers({
-    kubeConfig,
+    connection,
     logger,
     namespace,
     configMapName: options.configMapName,
@@ -227,7 +226,7 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
 
   const reports = new ServiceReports({ self, events, logger, subjectOf });
   const l2Statuses = new L2StatusWriter({
-    custom: kubeConfig.makeApiClient(CustomObjectsApi),
+    connection,
     namespace,
     statuses: cluster.l2Statuses,
     owner: () => speakerPodOwner(pods.list(namespace), self),
@@ -374,7 +373,7 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
 
   cluster.start();
   const presence = startPresenceHeartbeat({
-    coordination: kubeConfig.makeApiClient(CoordinationV1Api),
+    connection,
     node: self,
     namespace,
     intervalMs: options.presenceIntervalMs ?? 5000,

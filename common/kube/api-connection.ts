@@ -76,6 +76,9 @@ export class ApiConnection {
     signal: AbortSignal,
   ): Promise<IncomingMessage> {
     const response = await this.#send('GET', path, query, { signal });
+    // Whoever reads the stream sees its failure; one that comes after they stopped reading (the
+    // abort that ends a watch) must not become an unhandled 'error' event.
+    response.on('error', () => undefined);
     if (response.statusCode === 200) return response;
     throw new ApiError(response.statusCode!, await readAll(response), `GET ${path}`);
   }

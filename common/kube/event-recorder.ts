@@ -2,8 +2,8 @@
 // count and lastTimestamp instead of creating another, like client-go's recorder. Recording never
 // throws: an Event is worth a log line, not a failed reconcile.
 
-import { type CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.ts';
+import { type ApiConnection, mergePatch } from './api-connection.ts';
 import { describeApiError, isNotFound, statusCodeOf } from './api-errors.ts';
 import { type BackoffPolicy, backoffDelay } from './backoff.ts';
 import {
@@ -18,7 +18,7 @@ import {
 } from './event-aggregation.ts';
 
 export interface EventRecorderOptions {
-  readonly core: CoreV1Api;
+  readonly connection: ApiConnection;
   /** source.component, e.g. 'metallb-controller'. */
   readonly component: string;
   readonly host?: string;
@@ -39,7 +39,8 @@ interface Recorded {
   count: number;
 }
 
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const eventsPath = (namespace: string, name?: string) =>
+  `/api/v1/namespaces/${namespace}/events${name === undefined ? '' : `/${name}`}`;
 
 /** Worth another try: the server failed or was busy, or could not be reached (no status code). */
 function retriable(error: unknown): boolean {
@@ -125,10 +126,10 @@ export class EventRecorder {
     const known = this.recent.get(key);
     if (known) {
       try {
-        await this.options.core.patchNamespacedEvent(
-          { name: known.name, namespace: known.namespace, body: repeatPatch(known.count + 1, now) },
-          mergePatch,
-        );
+        await this.options.connection.request('PATCH', eventsPath(known.namespace, known.name), {
+          body: repeatPatch(known.count + 1, now),
+          contentType: mergePatch,
+        });
         known.count++;
         return;
       } catch (error) {
@@ -139,7 +140,7 @@ export class EventRecorder {
     const namespace = eventNamespace(input.subject);
     const name = `${input.subject.name}.${(now.getTime() * 1000 + (this.sequence++ % 1000)).toString(16)}`;
     const body = newEvent(input, this.source(), name, now);
-    await this.options.core.createNamespacedEvent({ namespace, body });
+    await this.options.connection.request('POST', eventsPath(namespace), { body });
     this.recent.set(key, { name, namespace, count: 1 });
   }
 

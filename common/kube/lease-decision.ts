@@ -2,14 +2,11 @@
 // changed for leaseDuration by the local clock (remote clocks are never compared), an empty holder
 // is free to take, and a release leaves an empty holder so the next candidate need not wait.
 
-import { type V1LeaseSpec, V1MicroTime } from '@kubernetes/client-node';
+import type { V1LeaseSpec } from '@kubernetes/client-node';
+import { MicroTime } from './micro-time.ts';
 
-/**
- * acquireTime and renewTime are MicroTime: kube-apiserver refuses (400) any other form than six
- * fractional digits, and a plain Date serialises with three.
- */
-function microTime(at: Date): V1MicroTime {
-  return new V1MicroTime(at.getTime());
+function microTime(at: Date): MicroTime {
+  return new MicroTime(at.getTime());
 }
 
 export type LeaseAction = 'acquire' | 'renew' | 'wait';

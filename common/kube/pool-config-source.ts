@@ -5,13 +5,7 @@
 // every event that leaves them unchanged. Nor does a valid one that would leave addresses in use in
 // no pool (stranded.ts): it is refused the same way until the Services let go of those addresses.
 
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  type KubernetesObject,
-  type V1ConfigMap,
-} from '@kubernetes/client-node';
+import type { KubernetesObject, V1ConfigMap } from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.ts';
 import type { ConfigInputs } from '../pool-config/load-config.ts';
 import { type LoadedConfig, loadOffThread } from '../pool-config/load-off-thread.ts';
@@ -23,14 +17,14 @@ import {
   type StrandedAddress,
   strandedAddresses,
 } from '../pool-config/stranded.ts';
-import { isNotFound } from './api-errors.ts';
+import type { ApiConnection } from './api-connection.ts';
 import type { BackoffPolicy } from './backoff.ts';
 import type { KubeClientMetrics } from './client-metrics.ts';
 import { informerFactory } from './informer-factory.ts';
 import type { ResilientInformer } from './resilient-informer.ts';
 
 export interface PoolConfigSourceOptions {
-  readonly kubeConfig: KubeConfig;
+  readonly connection: ApiConnection;
   readonly logger: Logger;
   /** Where the ConfigMap and the metallb.io resources live. */
   readonly namespace: string;
@@ -65,36 +59,17 @@ export interface PoolConfigSource {
   close(): void;
 }
 
-const metallbGroup = { group: 'metallb.io', version: 'v1beta1' } as const;
-const emptyList = { items: [], metadata: { resourceVersion: '' } };
-
 export function poolConfigSource(options: PoolConfigSourceOptions): PoolConfigSource {
-  const { kubeConfig, logger, namespace, configMapName, clientMetrics } = options;
-  const core = kubeConfig.makeApiClient(CoreV1Api);
-  const custom = kubeConfig.makeApiClient(CustomObjectsApi);
-  const informer = informerFactory({ kubeConfig, logger, backoff: options.backoff });
+  const { connection, logger, namespace, configMapName, clientMetrics } = options;
+  const informer = informerFactory({ connection, logger, backoff: options.backoff });
+  const configMaps = informer<V1ConfigMap>('configmaps', `/api/v1/namespaces/${namespace}/configmaps`);
   // No metallb.io CRDs installed means no such resources, not a failure.
-  const listCustom = (plural: string) => async () => {
-    try {
-      return await custom.listNamespacedCustomObject({ ...metallbGroup, namespace, plural });
-    } catch (error) {
-      if (isNotFound(error)) return emptyList;
-      throw error;
-    }
-  };
-  const configMaps = informer<V1ConfigMap>('configmaps', `/api/v1/namespaces/${namespace}/configmaps`, () =>
-    core.listNamespacedConfigMap({ namespace }),
-  );
-  const pools = informer<KubernetesObject>(
-    'ipaddresspools',
-    `/apis/metallb.io/v1beta1/namespaces/${namespace}/ipaddresspools`,
-    listCustom('ipaddresspools'),
-  );
-  const advertisements = informer<KubernetesObject>(
-    'l2advertisements',
-    `/apis/metallb.io/v1beta1/namespaces/${namespace}/l2advertisements`,
-    listCustom('l2advertisements'),
-  );
+  const custom = (plural: string) =>
+    informer<KubernetesObject>(plural, `/apis/metallb.io/v1beta1/namespaces/${namespace}/${plural}`, {
+      absentIsEmpty: true,
+    });
+  const pools = custom('ipaddresspools');
+  const advertisements = custom('l2advertisements');
   const informers = [configMaps, pools, advertisements] as ResilientInformer<KubernetesObject>[];
 
   let lastProblems = '';

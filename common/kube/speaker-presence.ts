@@ -3,7 +3,8 @@
 // themselves decide liveness with their failure detector (sub-second); these Leases are for the
 // people and tools outside it (`baremetal-lb explain`, `kubectl get leases`), where a few seconds'
 // delay is fine. Pure: building the Lease and reading liveness from a list of them.
-import { type V1Lease, V1MicroTime } from '@kubernetes/client-node';
+import type { V1Lease } from '@kubernetes/client-node';
+import { MicroTime } from './micro-time.ts';
 
 export const presenceLeasePrefix = 'speaker-';
 export const presenceLabels = { app: 'baremetal-lb', component: 'speaker-presence' } as const;
@@ -20,7 +21,7 @@ export function presenceLease(node: string, namespace: string, now: Date, durati
     spec: {
       holderIdentity: node,
       leaseDurationSeconds: durationSeconds,
-      renewTime: new V1MicroTime(now.getTime()),
+      renewTime: new MicroTime(now.getTime()),
     },
   };
 }

@@ -6,6 +6,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { loadApiConfig } from '../../../common/kube/api-config.ts';
+import { ApiConnection } from '../../../common/kube/api-connection.ts';
 import { createLogger } from '../../../common/observability/logger.ts';
 import { type Controller, type ControllerOptions, startController } from '../../../controller/controller.ts';
 import type { ApiServerOptions } from '../../../lab/apiserver/server.ts';
@@ -72,6 +74,7 @@ export async function startControllerLab(options: ApiServerOptions = {}): Promis
       };
       const controller = await startController({
         kubeConfig,
+        connection: new ApiConnection(loadApiConfig(kubeconfigFile)),
         logger: createLogger({ component: 'controller', level: 'info', destination }),
         namespace,
         configMapName: 'config',

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
+import { fromKubeconfig } from '../../../common/kube/api-config.ts';
+import { ApiConnection } from '../../../common/kube/api-connection.ts';
 import { createKubeClientMetrics } from '../../../common/kube/client-metrics.ts';
 import { poolConfigSource } from '../../../common/kube/pool-config-source.ts';
 import { createLogger } from '../../../common/observability/logger.ts';
@@ -46,7 +48,7 @@ test('valid configs load, an invalid one keeps the last good one and is reported
   const loaded: PoolConfig[] = [];
   const reported: (readonly ConfigProblem[])[] = [];
   const source = poolConfigSource({
-    kubeConfig,
+    connection: new ApiConnection(fromKubeconfig(cluster.kubeconfig, dir)),
     logger,
     namespace,
     configMapName: 'config',

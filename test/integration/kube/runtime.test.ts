@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { CoordinationV1Api, CoreV1Api, KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
 import { Registry } from 'prom-client';
+import { fromKubeconfig } from '../../../common/kube/api-config.ts';
+import { ApiConnection } from '../../../common/kube/api-connection.ts';
 import { EventRecorder } from '../../../common/kube/event-recorder.ts';
 import { LeaseElection } from '../../../common/kube/lease-election.ts';
 import { ResilientInformer } from '../../../common/kube/resilient-informer.ts';
@@ -40,16 +42,16 @@ after(async () => {
 function lab() {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(cluster.kubeconfig);
-  return { faults: cluster.faults, kubeConfig, core: kubeConfig.makeApiClient(CoreV1Api) };
+  const connection = new ApiConnection(fromKubeconfig(cluster.kubeconfig, dir));
+  return { faults: cluster.faults, kubeConfig, connection, core: kubeConfig.makeApiClient(CoreV1Api) };
 }
 
 test('an informer restarts after dropped watches and HTTP 500s and misses nothing', async (t) => {
-  const { faults, kubeConfig, core } = lab();
+  const { faults, connection, core } = lab();
   const informer = new ResilientInformer<V1ConfigMap>({
     name: 'configmaps',
-    kubeConfig,
+    connection,
     path: '/api/v1/namespaces/default/configmaps',
-    list: () => core.listNamespacedConfigMap({ namespace: 'default' }),
     logger,
     backoff: { initialMs: 20, maxMs: 200 },
   });
@@ -79,13 +81,12 @@ test('an informer restarts after dropped watches and HTTP 500s and misses nothin
 });
 
 test('a list that fails at first still syncs once the server answers', async (t) => {
-  const { faults, kubeConfig, core } = lab();
+  const { faults, connection } = lab();
   faults.failNext(2, 500);
   const informer = new ResilientInformer<V1ConfigMap>({
     name: 'configmaps',
-    kubeConfig,
+    connection,
     path: '/api/v1/namespaces/default/configmaps',
-    list: () => core.listNamespacedConfigMap({ namespace: 'default' }),
     logger,
     backoff: { initialMs: 20, maxMs: 200 },
   });
@@ -96,12 +97,12 @@ test('a list that fails at first still syncs once the server answers', async (t)
 });
 
 test('repeated Events aggregate into one with a count, visible by involvedObject.uid', async () => {
-  const { core } = lab();
+  const { core, connection } = lab();
   const svc = await core.createNamespacedService({
     namespace: 'default',
     body: { metadata: { name: 'web' }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } },
   });
-  const recorder = new EventRecorder({ core, component: 'metallb-controller', logger });
+  const recorder = new EventRecorder({ connection, component: 'metallb-controller', logger });
   const subject = {
     kind: 'Service',
     apiVersion: 'v1',
@@ -122,9 +123,9 @@ test('repeated Events aggregate into one with a count, visible by involvedObject
 });
 
 test('an Event write that fails is logged, never thrown', async () => {
-  const { faults, core } = lab();
+  const { faults, connection } = lab();
   faults.failNext(1, 500);
-  const recorder = new EventRecorder({ core, component: 'c', logger });
+  const recorder = new EventRecorder({ connection, component: 'c', logger });
   await recorder.record({ kind: 'Service', name: 'x', namespace: 'default' }, 'Normal', 'R', 'm');
 });
 
@@ -194,7 +195,7 @@ test('health server: /healthz, /readyz following readiness, /metrics', async (t)
 });
 
 test('a successful relist starts the restart backoff over', async (t) => {
-  const { faults, kubeConfig, core } = lab();
+  const { faults, connection } = lab();
   const delays: number[] = [];
   const destination = {
     write(line: string) {
@@ -205,9 +206,8 @@ test('a successful relist starts the restart backoff over', async (t) => {
   };
   const informer = new ResilientInformer<V1ConfigMap>({
     name: 'configmaps',
-    kubeConfig,
+    connection,
     path: '/api/v1/namespaces/default/configmaps',
-    list: () => core.listNamespacedConfigMap({ namespace: 'default' }),
     logger: createLogger({ component: 'test', level: 'warn', destination }),
     backoff: { initialMs: 40, maxMs: 10_000 },
   });
