@@ -4,15 +4,7 @@
 // updates that change what it reads (echo-filter.ts). The reports, pool statuses and the webhook
 // are parts of their own.
 
-import {
-  CoordinationV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  type KubernetesObject,
-  type V1Namespace,
-  type V1Service,
-} from '@kubernetes/client-node';
+import type { KubernetesObject, V1Namespace, V1Service } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import type { ApiConnection } from '../common/kube/api-connection.ts';
 import { describeApiError } from '../common/kube/api-errors.ts';
@@ -38,8 +30,6 @@ import { serviceWrites } from './service-writes.ts';
 import { keepWebhookRunning, type WebhookOptions } from './webhook/start-webhook.ts';
 
 export interface ControllerOptions {
-  readonly kubeConfig: KubeConfig;
-  /** The same server: informers and Events go through it. */
   readonly connection: ApiConnection;
   readonly logger: Logger;
   /** Where the ConfigMap, the metallb.io resources and the Lease live. */
@@ -77,8 +67,7 @@ export interface Controller {
 }
 
 export async function startController(options: ControllerOptions): Promise<Controller> {
-  const { kubeConfig, connection, logger, namespace } = options;
-  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const { connection, logger, namespace } = options;
   const registry = registryWithProcessMetrics();
   const clientMetrics = createKubeClientMetrics(registry);
   const backoff = options.backoff ?? { initialMs: 200, maxMs: 10_000 };
@@ -147,7 +136,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
       ),
   });
   const poolStatus = poolStatusWriter({
-    custom: kubeConfig.makeApiClient(CustomObjectsApi),
+    connection,
     namespace,
     poolObject: (name) => pools.get(name, namespace),
     usage: () => {
@@ -169,7 +158,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
     service: serviceOf,
     managed,
     namespaceLabels,
-    writes: serviceWrites(core),
+    writes: serviceWrites(connection),
     reports,
     events,
     logger,
@@ -198,7 +187,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
   pools.on('update', poolStatus.poolChanged);
 
   const election = new LeaseElection({
-    coordination: kubeConfig.makeApiClient(CoordinationV1Api),
+    connection,
     namespace,
     name: options.leaseName ?? 'baremetal-lb-controller',
     identity: options.identity,
@@ -234,7 +223,7 @@ export async function startController(options: ControllerOptions): Promise<Contr
   const webhook = options.webhook
     ? keepWebhookRunning({
         ...options.webhook,
-        kubeConfig,
+        connection,
         namespace,
         logger,
         state: () => ({

@@ -2,12 +2,10 @@
 
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
-import { CoreV1Api } from '@kubernetes/client-node';
 import { flagUsage, parseFlags } from '../common/cli-flags.ts';
 import * as sharedFlags from '../common/component-flags.ts';
 import { loadApiConfig } from '../common/kube/api-config.ts';
 import { ApiConnection } from '../common/kube/api-connection.ts';
-import { loadKubeConfig } from '../common/kube/kubeconfig.ts';
 import { createLogger } from '../common/observability/logger.ts';
 import { stopSignal } from '../common/stop-signal.ts';
 import { startController } from './controller.ts';
@@ -69,14 +67,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   const values = parsed.values;
   let logger: ReturnType<typeof createLogger>;
-  let kubeConfig: ReturnType<typeof loadKubeConfig>;
   let connection: ApiConnection;
   try {
     logger = createLogger({
       component: 'controller',
       ...(values['log-level'] ? { level: values['log-level'] } : {}),
     });
-    kubeConfig = loadKubeConfig(values.kubeconfig);
     connection = new ApiConnection(loadApiConfig(values.kubeconfig));
   } catch (error) {
     process.stderr.write(`baremetal-lb controller: ${(error as Error).message}\n`);
@@ -84,7 +80,6 @@ export async function main(argv: string[]): Promise<number> {
   }
   const identity = values.identity ?? process.env.POD_NAME ?? `${os.hostname()}_${randomUUID().slice(0, 8)}`;
   const controller = await startController({
-    kubeConfig,
     connection,
     logger,
     namespace: values.namespace,
@@ -106,7 +101,7 @@ export async function main(argv: string[]): Promise<number> {
   logger.info({ metricsAddress: controller.metricsAddress }, 'serving /healthz, /readyz and /metrics');
   const secretName = values['ml-secret-name'];
   const secret = secretName
-    ? ensureMemberlistSecret(kubeConfig.makeApiClient(CoreV1Api), secretName, values.namespace, logger)
+    ? ensureMemberlistSecret(connection, secretName, values.namespace, logger)
     : undefined;
   const signal = await stopSignal();
   logger.info({ signal }, 'shutting down');

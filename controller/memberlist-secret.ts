@@ -2,7 +2,8 @@
 // does (--ml-secret-name): an install then needs no manual `kubectl create secret` step, and an
 // existing Secret (MetalLB's own `memberlist`, or one an operator made) is never touched.
 import { randomBytes } from 'node:crypto';
-import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
+import type { V1Secret } from '@kubernetes/client-node';
+import type { ApiConnection } from '../common/kube/api-connection.ts';
 import { describeApiError, statusCodeOf } from '../common/kube/api-errors.ts';
 import type { Logger } from '../common/observability/logger.ts';
 
@@ -28,7 +29,7 @@ export interface MemberlistSecretCreation {
  * the controller needs no right to read Secrets. Retries every `retryMs` while the API is away.
  */
 export function ensureMemberlistSecret(
-  core: CoreV1Api,
+  connection: ApiConnection,
   name: string,
   namespace: string,
   logger: Logger,
@@ -40,7 +41,9 @@ export function ensureMemberlistSecret(
     const attempt = async () => {
       if (stopped) return resolve();
       try {
-        await core.createNamespacedSecret({ namespace, body: memberlistSecret(name, namespace) });
+        await connection.request('POST', `/api/v1/namespaces/${namespace}/secrets`, {
+          body: memberlistSecret(name, namespace),
+        });
         logger.info({ secret: `${namespace}/${name}` }, 'created the memberlist secret');
         return resolve();
       } catch (error) {

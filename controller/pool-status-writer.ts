@@ -1,12 +1,8 @@
 // IPAddressPool.status (assigned and available addresses per family), written after bursts settle:
 // thousands of assignments make one write per pool, and only pools whose counts changed are written.
-import {
-  type CustomObjectsApi,
-  type KubernetesObject,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { exactNumber } from '../common/exact-json.ts';
+import { type ApiConnection, mergePatch } from '../common/kube/api-connection.ts';
 import { describeApiError } from '../common/kube/api-errors.ts';
 import type { Logger } from '../common/observability/logger.ts';
 import type { PoolUsage } from './allocator/allocator.ts';
@@ -18,10 +14,8 @@ import {
   showsStatus,
 } from './pool-status.ts';
 
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-
 export interface PoolStatusWriterOptions {
-  readonly custom: CustomObjectsApi;
+  readonly connection: ApiConnection;
   readonly namespace: string;
   /** The IPAddressPools as the informer has them. */
   readonly poolObject: (name: string) => KubernetesObject | undefined;
@@ -85,17 +79,11 @@ export function poolStatusWriter(options: PoolStatusWriterOptions): PoolStatusWr
       const object = options.poolObject(name);
       if (!object || showsStatus(statusOf(object), written.get(name), status)) continue;
       try {
-        await options.custom.patchNamespacedCustomObjectStatus(
-          {
-            group: 'metallb.io',
-            version: 'v1beta1',
-            namespace: options.namespace,
-            plural: 'ipaddresspools',
-            name,
-            body: { status: exactNumbers(status) },
-          },
-          mergePatch,
-        );
+        const path = `/apis/metallb.io/v1beta1/namespaces/${options.namespace}/ipaddresspools/${name}/status`;
+        await options.connection.request('PATCH', path, {
+          body: { status: exactNumbers(status) },
+          contentType: mergePatch,
+        });
         written.set(name, status);
       } catch (error) {
         failed = true;

@@ -1,31 +1,32 @@
 // The controller's two writes to a Service: its status addresses and the pool annotation.
-import { type CoreV1Api, PatchStrategy, setHeaderOptions, type V1Service } from '@kubernetes/client-node';
+import type { V1Service } from '@kubernetes/client-node';
+import { type ApiConnection, mergePatch } from '../common/kube/api-connection.ts';
 import { writeWithConflictRetry } from '../common/kube/status-writer.ts';
 import { poolAnnotation } from '../common/service-fields.ts';
 import type { ServicePlan } from './service-plan.ts';
-
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export interface ServiceWrites {
   writeStatus(service: V1Service, ingress: ServicePlan['ingress']): Promise<void>;
   writePoolAnnotation(service: V1Service, pool: ServicePlan['pool']): Promise<void>;
 }
 
-export function serviceWrites(core: CoreV1Api): ServiceWrites {
+const servicePath = (service: V1Service) =>
+  `/api/v1/namespaces/${service.metadata?.namespace ?? 'default'}/services/${service.metadata?.name ?? ''}`;
+
+export function serviceWrites(connection: ApiConnection): ServiceWrites {
   return {
     async writeStatus(service, ingress) {
       if (!ingress) return;
-      const name = service.metadata?.name ?? '';
-      const namespace = service.metadata?.namespace ?? 'default';
+      const status = `${servicePath(service)}/status`;
       const want = JSON.stringify(ingress);
       await writeWithConflictRetry<V1Service>({
         initial: service,
-        read: () => core.readNamespacedServiceStatus({ name, namespace }),
+        read: () => connection.request<V1Service>('GET', status),
         update: (current) =>
           JSON.stringify(current.status?.loadBalancer?.ingress ?? []) === want
             ? undefined
             : { ...current, status: { ...current.status, loadBalancer: { ingress } } },
-        write: (next) => core.replaceNamespacedServiceStatus({ name, namespace, body: next }),
+        write: (next) => connection.request<V1Service>('PUT', status, { body: next }),
       });
     },
     // planService asks for it only when it differs. A merge patch of one annotation carries no
@@ -33,12 +34,10 @@ export function serviceWrites(core: CoreV1Api): ServiceWrites {
     // `get` on Services out of the RBAC); a failed patch fails the reconcile, which is retried.
     async writePoolAnnotation(service, pool) {
       if (pool === undefined) return;
-      const name = service.metadata?.name ?? '';
-      const namespace = service.metadata?.namespace ?? 'default';
-      await core.patchNamespacedService(
-        { name, namespace, body: { metadata: { annotations: { [poolAnnotation]: pool } } } },
-        mergePatch,
-      );
+      await connection.request('PATCH', servicePath(service), {
+        body: { metadata: { annotations: { [poolAnnotation]: pool } } },
+        contentType: mergePatch,
+      });
     },
   };
 }

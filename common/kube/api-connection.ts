@@ -31,7 +31,7 @@ export class ApiError extends Error {
 }
 
 export const mergePatch = 'application/merge-patch+json';
-export const strategicMergePatch = 'application/strategic-merge-patch+json';
+export const jsonPatch = 'application/json-patch+json';
 
 /** Requests without an answer this long fail, so a dead connection cannot hold a write forever. */
 const requestTimeoutMs = 30_000;

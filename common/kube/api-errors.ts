@@ -1,5 +1,6 @@
-// client-node 2.x reports HTTP failures as ApiException {code, body: raw text} and watch failures
-// as Error {statusCode}; callers only need the status code and a readable message.
+// The components' own client (api-connection.ts) and client-node 2.x (explain, the lab, tests) both
+// report HTTP failures as {code, body: raw text}; client-node's watch failures are Error
+// {statusCode}. Callers only need the status code and a readable message.
 
 export function statusCodeOf(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null) return undefined;

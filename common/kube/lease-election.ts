@@ -1,9 +1,10 @@
-// Leader election over a coordination.k8s.io/v1 Lease (client-node 2.x has no helper). Every
+// Leader election over a coordination.k8s.io/v1 Lease, as client-go's leaderelection does it. Every
 // write carries the resourceVersion it was computed from, so of two candidates racing only one
 // wins; the loser gets 409 and looks again next round.
 
-import type { CoordinationV1Api, V1Lease } from '@kubernetes/client-node';
+import type { V1Lease } from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.ts';
+import type { ApiConnection } from './api-connection.ts';
 import { describeApiError, isConflict, isNotFound } from './api-errors.ts';
 import {
   type LeaseObservation,
@@ -29,7 +30,7 @@ export const defaultLeaseTimings: LeaseTimings = {
 };
 
 export interface LeaseElectionOptions {
-  readonly coordination: CoordinationV1Api;
+  readonly connection: ApiConnection;
   readonly namespace: string;
   readonly name: string;
   readonly identity: string;
@@ -77,12 +78,13 @@ export class LeaseElection {
     clearTimeout(this.timer);
     await this.round;
     // Even when not leading: a round finishing during stop may just have acquired the Lease.
-    const { coordination, namespace, name } = this.options;
+    const { connection } = this.options;
+    const { namespace, name } = this.options;
     try {
-      const lease = await coordination.readNamespacedLease({ name, namespace });
+      const lease = await connection.request<V1Lease>('GET', this.leasePath());
       if (lease.spec?.holderIdentity === this.options.identity) {
         lease.spec = releasedLeaseSpec(lease.spec, new Date());
-        await coordination.replaceNamespacedLease({ name, namespace, body: lease });
+        await connection.request('PUT', this.leasePath(), { body: lease });
         this.options.logger.info({ lease: `${namespace}/${name}` }, 'released leadership');
       }
     } catch (error) {
@@ -92,6 +94,12 @@ export class LeaseElection {
       );
     }
     this.stepDown();
+  }
+
+  /** The Lease, or (named = false) the collection it is created in. */
+  private leasePath(named = true): string {
+    const { namespace, name } = this.options;
+    return `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases${named ? `/${name}` : ''}`;
   }
 
   private schedule(delayMs: number): void {
@@ -109,12 +117,12 @@ export class LeaseElection {
   }
 
   private async tryAcquireOrRenew(): Promise<void> {
-    const { coordination, namespace, name, identity, logger } = this.options;
+    const { connection, namespace, name, identity, logger } = this.options;
     const durationSeconds = Math.max(1, Math.round(this.timings.leaseDurationMs / 1000));
     try {
       let lease: V1Lease | undefined;
       try {
-        lease = await coordination.readNamespacedLease({ name, namespace });
+        lease = await connection.request<V1Lease>('GET', this.leasePath());
       } catch (error) {
         if (!isNotFound(error)) throw error;
       }
@@ -122,8 +130,7 @@ export class LeaseElection {
       const now = new Date();
       if (!lease) {
         const spec = nextLeaseSpec(undefined, 'acquire', identity, durationSeconds, now);
-        await coordination.createNamespacedLease({
-          namespace,
+        await connection.request('POST', this.leasePath(false), {
           body: { metadata: { name, namespace }, spec },
         });
         this.renewed(now);
@@ -137,7 +144,7 @@ export class LeaseElection {
         return;
       }
       lease.spec = nextLeaseSpec(lease.spec, action, identity, durationSeconds, now);
-      await coordination.replaceNamespacedLease({ name, namespace, body: lease });
+      await connection.request('PUT', this.leasePath(), { body: lease });
       this.renewed(now);
     } catch (error) {
       if (isConflict(error)) logger.debug({ lease: `${namespace}/${name}` }, 'lost a lease race; retrying');

@@ -1,6 +1,6 @@
 // The controller's validating webhook, whole: certificates kept by the TLS manager, served by the
 // HTTPS endpoint, with the controller's own view of the config and of the addresses in use.
-import { AdmissionregistrationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { ApiConnection } from '../../common/kube/api-connection.ts';
 import { describeApiError } from '../../common/kube/api-errors.ts';
 import type { Logger } from '../../common/observability/logger.ts';
 import type { ConfigState } from './admission.ts';
@@ -26,7 +26,7 @@ export interface Webhook {
 
 export async function startWebhook(
   options: WebhookOptions & {
-    readonly kubeConfig: KubeConfig;
+    readonly connection: ApiConnection;
     readonly namespace: string;
     readonly logger: Logger;
     readonly state: () => ConfigState;
@@ -34,8 +34,7 @@ export async function startWebhook(
 ): Promise<Webhook> {
   let serve: ((cert: { certPem: string; keyPem: string }) => void) | undefined;
   const tls = await startTlsManager({
-    core: options.kubeConfig.makeApiClient(CoreV1Api),
-    admission: options.kubeConfig.makeApiClient(AdmissionregistrationV1Api),
+    connection: options.connection,
     namespace: options.namespace,
     secretName: options.secretName,
     configurationName: options.configurationName,

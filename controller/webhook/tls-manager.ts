@@ -4,13 +4,8 @@
 // made when the Secret is missing, names other DNS names, or expires within 30 days, and the CA is
 // written into the ValidatingWebhookConfiguration's caBundle. Checked again every hour.
 import { X509Certificate } from 'node:crypto';
-import {
-  type AdmissionregistrationV1Api,
-  type CoreV1Api,
-  PatchStrategy,
-  setHeaderOptions,
-  type V1Secret,
-} from '@kubernetes/client-node';
+import type { V1Secret, V1ValidatingWebhookConfiguration } from '@kubernetes/client-node';
+import { type ApiConnection, jsonPatch } from '../../common/kube/api-connection.ts';
 import { describeApiError, isConflict, isNotFound } from '../../common/kube/api-errors.ts';
 import type { Logger } from '../../common/observability/logger.ts';
 import { makeWebhookCertificates, type WebhookCertificates } from './certificates.ts';
@@ -20,8 +15,7 @@ const validDays = 365;
 const recheckMs = 3_600_000;
 
 export interface TlsManagerOptions {
-  readonly core: CoreV1Api;
-  readonly admission: AdmissionregistrationV1Api;
+  readonly connection: ApiConnection;
   readonly namespace: string;
   readonly secretName: string;
   readonly configurationName: string;
@@ -96,26 +90,28 @@ export interface TlsManager {
 
 /** Gets valid certificates (from the Secret, or made and stored), serves them, and injects the CA. */
 export async function startTlsManager(options: TlsManagerOptions): Promise<TlsManager> {
-  const { core, namespace, secretName: name, logger } = options;
+  const { connection, namespace, secretName: name, logger } = options;
+  const secrets = `/api/v1/namespaces/${namespace}/secrets`;
+  const configurationPath = `/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/${options.configurationName}`;
   let current: WebhookCertificates | undefined;
 
   async function ensureSecret(): Promise<WebhookCertificates> {
     for (;;) {
-      const secret = await core.readNamespacedSecret({ name, namespace }).catch((error: unknown) => {
-        if (isNotFound(error)) return undefined;
-        throw error;
-      });
+      const secret = await connection
+        .request<V1Secret>('GET', `${secrets}/${name}`)
+        .catch((error: unknown) => {
+          if (isNotFound(error)) return undefined;
+          throw error;
+        });
       const stored = fromSecret(secret);
       if (stillValid(stored, options, Date.now())) return stored!;
       const fresh = await makeWebhookCertificates({ ...options, now: new Date(), validDays });
       try {
         if (secret)
-          await core.replaceNamespacedSecret({
-            name,
-            namespace,
+          await connection.request('PUT', `${secrets}/${name}`, {
             body: toSecret(name, namespace, fresh, secret),
           });
-        else await core.createNamespacedSecret({ namespace, body: toSecret(name, namespace, fresh) });
+        else await connection.request('POST', secrets, { body: toSecret(name, namespace, fresh) });
         logger.info(
           { secret: `${namespace}/${name}`, notAfter: fresh.notAfter },
           'made new webhook certificates',
@@ -130,8 +126,8 @@ export async function startTlsManager(options: TlsManagerOptions): Promise<TlsMa
 
   async function injectCa(caPem: string): Promise<void> {
     const caBundle = Buffer.from(caPem).toString('base64');
-    const configuration = await options.admission
-      .readValidatingWebhookConfiguration({ name: options.configurationName })
+    const configuration = await connection
+      .request<V1ValidatingWebhookConfiguration>('GET', configurationPath)
       .catch((error: unknown) => {
         if (isNotFound(error)) return undefined;
         throw error;
@@ -149,10 +145,7 @@ export async function startTlsManager(options: TlsManagerOptions): Promise<TlsMa
         : [{ op: 'add', path: `/webhooks/${i}/clientConfig/caBundle`, value: caBundle }],
     );
     if (patch.length === 0) return;
-    await options.admission.patchValidatingWebhookConfiguration(
-      { name: options.configurationName, body: patch },
-      setHeaderOptions('Content-Type', PatchStrategy.JsonPatch),
-    );
+    await connection.request('PATCH', configurationPath, { body: patch, contentType: jsonPatch });
     logger.info({ configuration: options.configurationName, webhooks: patch.length }, 'webhook CA injected');
   }
 

@@ -5,7 +5,6 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { KubeConfig } from '@kubernetes/client-node';
 import { loadApiConfig } from '../../../common/kube/api-config.ts';
 import { ApiConnection } from '../../../common/kube/api-connection.ts';
 import { createLogger } from '../../../common/observability/logger.ts';
@@ -65,15 +64,12 @@ export async function startControllerLab(options: ApiServerOptions = {}): Promis
     apply: (manifest) => kubectl(['apply', '-f', '-'], manifest),
     logs,
     async startController(identity, extra = {}) {
-      const kubeConfig = new KubeConfig();
-      kubeConfig.loadFromFile(kubeconfigFile);
       const destination = {
         write(line: string) {
           logs.push({ ...JSON.parse(line), identity });
         },
       };
       const controller = await startController({
-        kubeConfig,
         connection: new ApiConnection(loadApiConfig(kubeconfigFile)),
         logger: createLogger({ component: 'controller', level: 'info', destination }),
         namespace,

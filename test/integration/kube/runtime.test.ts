@@ -130,14 +130,13 @@ test('an Event write that fails is logged, never thrown', async () => {
 });
 
 test('two candidates: exactly one leads; on release the other takes over at once', async (t) => {
-  const { kubeConfig } = lab();
-  const coordination = kubeConfig.makeApiClient(CoordinationV1Api);
+  const { connection, kubeConfig } = lab();
   const leading = new Set<string>();
   const stopped: string[] = [];
   const timings = { leaseDurationMs: 30_000, renewDeadlineMs: 20_000, retryPeriodMs: 100 };
   const make = (identity: string) =>
     new LeaseElection({
-      coordination,
+      connection,
       namespace: 'default',
       name: 'test-lease',
       identity,
@@ -167,6 +166,8 @@ test('two candidates: exactly one leads; on release the other takes over at once
   assert.deepEqual(stopped, [first]);
   // The lease lasts 30 s: taking over within the wait below proves the release, not expiry.
   await waitFor('take-over', () => loser.isLeader, 5000);
+  // read back through client-node, a client other than the one under test
+  const coordination = kubeConfig.makeApiClient(CoordinationV1Api);
   const lease = await coordination.readNamespacedLease({ name: 'test-lease', namespace: 'default' });
   assert.notEqual(lease.spec?.holderIdentity, first);
   assert.equal(lease.spec?.leaseTransitions, 1);
