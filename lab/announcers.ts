@@ -71,7 +71,7 @@ interface Context {
 }
 
 /** baremetal-lb's controller, which also assigns for kube-vip (kube-vip assigns nothing itself). */
-/** The lab runs what ships: the bundles lab up builds (bin/main.ts), not the sources. */
+/** The lab runs what ships: the bundles lab up builds (bin/main.mjs), not the sources. */
 const runBundles = { BAREMETAL_LB_BUNDLED: '1' };
 
 function ownController({ repoRoot, paths }: Context): ProcessSpec {

@@ -1,5 +1,5 @@
 // Benches measure what ships: the controller and speaker bundles (scripts/bundle.ts), built fresh,
-// which bin/main.ts runs for every process this bench starts once BAREMETAL_LB_BUNDLED is set.
+// which bin/main.mjs runs for every process this bench starts once BAREMETAL_LB_BUNDLED is set.
 import { buildBundles } from '../../scripts/bundle.ts';
 
 export async function runFromBundles(): Promise<void> {

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 
-const entry = new URL('../../../bin/main.ts', import.meta.url).pathname;
+const entry = new URL('../../../bin/main.mjs', import.meta.url).pathname;
 
 test('a refused request becomes a JSON "forbidden" line on stderr', async (t) => {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'rbac-cli-'));

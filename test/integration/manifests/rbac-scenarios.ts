@@ -16,7 +16,7 @@ import {
 import type { LabHost } from '../../../lab/network/topology.ts';
 import { type Json, type RbacCluster, repoRoot, type Scenario } from './rbac-cluster.ts';
 
-const cli = path.join(repoRoot, 'bin', 'main.ts');
+const cli = path.join(repoRoot, 'bin', 'main.mjs');
 const node = ['--disable-warning=ExperimentalWarning', cli];
 const metallb = `/apis/metallb.io/v1beta1/namespaces/${systemNamespace}`;
 const services = '/api/v1/namespaces/default/services';

@@ -2,7 +2,7 @@
 // (embedded in this process, or the real one with BLB_KUBE=real) reached from the node namespaces
 // through socket relays, Ready Nodes and Running speaker Pods, a dual-stack pool and one
 // LoadBalancer Service whose status the test sets itself. Speakers run as real processes
-// (bin/main.ts speaker) inside the node namespaces.
+// (bin/main.mjs speaker) inside the node namespaces.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -216,7 +216,7 @@ export async function startSpeakerLab(
           `speaker-${node.name}`,
           [
             '--disable-warning=ExperimentalWarning',
-            path.join(repoRoot, 'bin/main.ts'),
+            path.join(repoRoot, 'bin/main.mjs'),
             'speaker',
             '--node-name',
             node.name,

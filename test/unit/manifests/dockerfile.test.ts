@@ -167,7 +167,7 @@ test("the image's --help lists exactly the subcommands its files can run", async
     const cli = (...argv: string[]) =>
       spawnSync(
         process.execPath,
-        ['--disable-warning=ExperimentalWarning', path.join(app, 'bin', 'main.ts'), ...argv],
+        ['--disable-warning=ExperimentalWarning', path.join(app, 'bin', 'main.mjs'), ...argv],
         {
           encoding: 'utf8',
         },
