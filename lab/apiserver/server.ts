@@ -41,7 +41,7 @@ export interface ApiServerOptions {
   dataDir?: string;
   /** Changes kept for resuming watches (default 10 000); older resourceVersions get 410 Expired. */
   watchHistory?: number;
-  /** Interval of BOOKMARK events for watches that allow them (default 5000 ms). */
+  /** Interval of BOOKMARK events for watches that allow them (default 60 000 ms, kube-apiserver's). */
   bookmarkIntervalMs?: number;
   /**
    * Serve HTTPS with this certificate and key (PEM). kubectl sends bearer tokens (and
@@ -134,7 +134,7 @@ export async function startApiServer(options: ApiServerOptions = {}): Promise<Ap
     hub,
     lifecycle,
     now,
-    bookmarkIntervalMs: options.bookmarkIntervalMs ?? 5000,
+    bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
     track: (res) => {
       watches.add(res);
       faults.watches.add(res);
