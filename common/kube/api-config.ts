@@ -19,7 +19,12 @@ export interface ApiConfig {
 
 const serviceAccountDir = '/var/run/secrets/kubernetes.io/serviceaccount';
 
-export function loadApiConfig(file?: string): ApiConfig {
+/** `env` and `accountDir` are the process's own unless a test says otherwise. */
+export function loadApiConfig(
+  file?: string,
+  env: NodeJS.ProcessEnv = process.env,
+  accountDir = serviceAccountDir,
+): ApiConfig {
   if (file) {
     try {
       return fromKubeconfig(readFileSync(file, 'utf8'), path.dirname(file));
@@ -27,14 +32,14 @@ export function loadApiConfig(file?: string): ApiConfig {
       throw new Error(`cannot load kubeconfig ${JSON.stringify(file)}: ${(error as Error).message}`);
     }
   }
-  const { KUBERNETES_SERVICE_HOST: host, KUBERNETES_SERVICE_PORT: port = '443' } = process.env;
+  const { KUBERNETES_SERVICE_HOST: host, KUBERNETES_SERVICE_PORT: port = '443' } = env;
   if (!host)
     throw new Error('no --kubeconfig given and not running in a Pod (KUBERNETES_SERVICE_HOST is unset)');
   return {
     server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    ca: readFileSync(path.join(serviceAccountDir, 'ca.crt')),
+    ca: readFileSync(path.join(accountDir, 'ca.crt')),
     insecureSkipTlsVerify: false,
-    token: tokenFromFile(path.join(serviceAccountDir, 'token')),
+    token: tokenFromFile(path.join(accountDir, 'token')),
   };
 }
 

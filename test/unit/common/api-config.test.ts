@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { fromKubeconfig } from '../../../common/kube/api-config.ts';
+import { fromKubeconfig, loadApiConfig } from '../../../common/kube/api-config.ts';
 
 const kubeconfig = (cluster: string, user: string, extra = '') => `apiVersion: v1
 kind: Config
@@ -81,4 +81,29 @@ test('what cannot be honoured is refused with its name', () => {
     ],
   ];
   for (const [text, expected] of rows) assert.throws(() => fromKubeconfig(text, '/nowhere'), expected);
+});
+
+test("in a Pod: the service's address (IPv6 in brackets), the account's CA, its token read again once rotated", (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'api-config-account-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(path.join(dir, 'ca.crt'), 'CLUSTER CA');
+  writeFileSync(path.join(dir, 'token'), 'first\n');
+  const v4 = loadApiConfig(
+    undefined,
+    { KUBERNETES_SERVICE_HOST: '198.51.100.1', KUBERNETES_SERVICE_PORT: '6443' },
+    dir,
+  );
+  assert.equal(v4.server, 'https://198.51.100.1:6443');
+  const v6 = loadApiConfig(undefined, { KUBERNETES_SERVICE_HOST: '2001:db8::1' }, dir);
+  assert.equal(v6.server, 'https://[2001:db8::1]:443');
+  assert.equal(v6.ca?.toString(), 'CLUSTER CA');
+  assert.equal(v6.token?.(), 'first');
+  writeFileSync(path.join(dir, 'token'), 'rotated\n');
+  utimesSync(path.join(dir, 'token'), new Date(), new Date(Date.now() + 5000));
+  assert.equal(v6.token?.(), 'rotated');
+  assert.throws(
+    () => loadApiConfig(undefined, {}, dir),
+    /not running in a Pod \(KUBERNETES_SERVICE_HOST is unset\)/,
+  );
+  assert.throws(() => loadApiConfig(path.join(dir, 'missing')), /cannot load kubeconfig ".*missing"/);
 });
