@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
 import type { ApiConnection } from '../common/kube/api-connection.ts';
 import { describeApiError, statusCodeOf } from '../common/kube/api-errors.ts';
+import { resourcePath, secrets } from '../common/kube/api-paths.ts';
 import type { Logger } from '../common/observability/logger.ts';
 
 /** A Secret the speakers read as BAREMETAL_LB_MEMBERLIST_SECRET: key "secretkey", 128 random bytes in base64. */
@@ -41,7 +42,7 @@ export function ensureMemberlistSecret(
     const attempt = async () => {
       if (stopped) return resolve();
       try {
-        await connection.request('POST', `/api/v1/namespaces/${namespace}/secrets`, {
+        await connection.request('POST', resourcePath(secrets, { namespace }), {
           body: memberlistSecret(name, namespace),
         });
         logger.info({ secret: `${namespace}/${name}` }, 'created the memberlist secret');

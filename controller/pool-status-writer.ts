@@ -4,6 +4,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { exactNumber } from '../common/exact-json.ts';
 import { type ApiConnection, mergePatch } from '../common/kube/api-connection.ts';
 import { describeApiError } from '../common/kube/api-errors.ts';
+import { metallb, resourcePath } from '../common/kube/api-paths.ts';
 import type { Logger } from '../common/observability/logger.ts';
 import type { PoolUsage } from './allocator/allocator.ts';
 import {
@@ -79,7 +80,8 @@ export function poolStatusWriter(options: PoolStatusWriterOptions): PoolStatusWr
       const object = options.poolObject(name);
       if (!object || showsStatus(statusOf(object), written.get(name), status)) continue;
       try {
-        const path = `/apis/metallb.io/v1beta1/namespaces/${options.namespace}/ipaddresspools/${name}/status`;
+        const where = { namespace: options.namespace, name, subresource: 'status' };
+        const path = resourcePath(metallb('ipaddresspools'), where);
         await options.connection.request('PATCH', path, {
           body: { status: exactNumbers(status) },
           contentType: mergePatch,

@@ -1,6 +1,7 @@
 // The controller's two writes to a Service: its status addresses and the pool annotation.
 import type { V1Service } from '@kubernetes/client-node';
 import { type ApiConnection, mergePatch } from '../common/kube/api-connection.ts';
+import { resourcePath, services } from '../common/kube/api-paths.ts';
 import { writeWithConflictRetry } from '../common/kube/status-writer.ts';
 import { poolAnnotation } from '../common/service-fields.ts';
 import type { ServicePlan } from './service-plan.ts';
@@ -10,14 +11,18 @@ export interface ServiceWrites {
   writePoolAnnotation(service: V1Service, pool: ServicePlan['pool']): Promise<void>;
 }
 
-const servicePath = (service: V1Service) =>
-  `/api/v1/namespaces/${service.metadata?.namespace ?? 'default'}/services/${service.metadata?.name ?? ''}`;
+const servicePath = (service: V1Service, subresource?: 'status') =>
+  resourcePath(services, {
+    namespace: service.metadata?.namespace ?? 'default',
+    name: service.metadata?.name ?? '',
+    subresource,
+  });
 
 export function serviceWrites(connection: ApiConnection): ServiceWrites {
   return {
     async writeStatus(service, ingress) {
       if (!ingress) return;
-      const status = `${servicePath(service)}/status`;
+      const status = servicePath(service, 'status');
       const want = JSON.stringify(ingress);
       await writeWithConflictRetry<V1Service>({
         initial: service,

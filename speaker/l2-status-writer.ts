@@ -206,7 +206,7 @@ export class L2StatusWriter {
   async #patch(name: string, body: object, subresource?: 'status'): Promise<L2StatusObject | undefined> {
     const { connection, namespace, onWrite } = this.#options;
     onWrite('patch');
-    const path = `${l2StatusPath(namespace, name)}${subresource ? `/${subresource}` : ''}`;
+    const path = l2StatusPath(namespace, name, subresource);
     try {
       return await connection.request<L2StatusObject>('PATCH', path, { body, contentType: mergePatch });
     } catch (error) {

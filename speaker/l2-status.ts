@@ -6,6 +6,7 @@
 
 import { createHash } from 'node:crypto';
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { resourcePath } from '../common/kube/api-paths.ts';
 import { splitKey } from '../common/service-fields.ts';
 import type { ServicePlan } from './announcement-plan.ts';
 
@@ -15,10 +16,9 @@ export const l2StatusResource = {
   plural: 'servicel2statuses',
 } as const;
 export const l2StatusApiVersion = `${l2StatusResource.group}/${l2StatusResource.version}`;
-/** The collection of one namespace, or one object of it. */
-export function l2StatusPath(namespace: string, name?: string): string {
-  const { group, version, plural } = l2StatusResource;
-  return `/apis/${group}/${version}/namespaces/${namespace}/${plural}${name === undefined ? '' : `/${name}`}`;
+/** The collection of one namespace, or one object of it, or its status. */
+export function l2StatusPath(namespace: string, name?: string, subresource?: 'status'): string {
+  return resourcePath(l2StatusResource, { namespace, name, subresource });
 }
 export const nodeLabel = 'metallb.io/node';
 export const serviceNameLabel = 'metallb.io/service-name';

@@ -5,6 +5,7 @@
 import type { V1Lease } from '@kubernetes/client-node';
 import type { ApiConnection } from '../common/kube/api-connection.ts';
 import { describeApiError, isConflict, isNotFound } from '../common/kube/api-errors.ts';
+import { leases, resourcePath } from '../common/kube/api-paths.ts';
 import { presenceLease, presenceLeaseName } from '../common/kube/speaker-presence.ts';
 import type { Logger } from '../common/observability/logger.ts';
 
@@ -22,8 +23,8 @@ export interface PresenceHeartbeat {
 
 export function startPresenceHeartbeat(options: PresenceHeartbeatOptions): PresenceHeartbeat {
   const { connection, node, namespace, logger } = options;
-  const leases = `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases`;
   const name = presenceLeaseName(node);
+  const lease = resourcePath(leases, { namespace, name });
   const durationSeconds = Math.max(1, Math.ceil((3 * options.intervalMs) / 1000));
   let failing = false;
 
@@ -34,7 +35,7 @@ export function startPresenceHeartbeat(options: PresenceHeartbeatOptions): Prese
     const body = presenceLease(node, namespace, new Date(), durationSeconds);
     body.spec = { ...body.spec, holderIdentity: holder };
     if (resourceVersion === undefined) {
-      const found = await connection.request<V1Lease>('GET', `${leases}/${name}`).catch((error: unknown) => {
+      const found = await connection.request<V1Lease>('GET', lease).catch((error: unknown) => {
         if (isNotFound(error)) return undefined;
         throw error;
       });
@@ -42,8 +43,8 @@ export function startPresenceHeartbeat(options: PresenceHeartbeatOptions): Prese
     }
     const written =
       resourceVersion === undefined
-        ? await connection.request<V1Lease>('POST', leases, { body })
-        : await connection.request<V1Lease>('PUT', `${leases}/${name}`, {
+        ? await connection.request<V1Lease>('POST', resourcePath(leases, { namespace }), { body })
+        : await connection.request<V1Lease>('PUT', lease, {
             body: { ...body, metadata: { ...body.metadata, resourceVersion } },
           });
     resourceVersion = written.metadata?.resourceVersion;

@@ -5,6 +5,7 @@
 import type { Logger } from '../observability/logger.ts';
 import { type ApiConnection, mergePatch } from './api-connection.ts';
 import { describeApiError, isNotFound, statusCodeOf } from './api-errors.ts';
+import { events, resourcePath } from './api-paths.ts';
 import { type BackoffPolicy, backoffDelay } from './backoff.ts';
 import {
   aggregationKey,
@@ -38,9 +39,6 @@ interface Recorded {
   readonly namespace: string;
   count: number;
 }
-
-const eventsPath = (namespace: string, name?: string) =>
-  `/api/v1/namespaces/${namespace}/events${name === undefined ? '' : `/${name}`}`;
 
 /** Worth another try: the server failed or was busy, or could not be reached (no status code). */
 function retriable(error: unknown): boolean {
@@ -126,7 +124,8 @@ export class EventRecorder {
     const known = this.recent.get(key);
     if (known) {
       try {
-        await this.options.connection.request('PATCH', eventsPath(known.namespace, known.name), {
+        const event = resourcePath(events, { namespace: known.namespace, name: known.name });
+        await this.options.connection.request('PATCH', event, {
           body: repeatPatch(known.count + 1, now),
           contentType: mergePatch,
         });
@@ -140,7 +139,7 @@ export class EventRecorder {
     const namespace = eventNamespace(input.subject);
     const name = `${input.subject.name}.${(now.getTime() * 1000 + (this.sequence++ % 1000)).toString(16)}`;
     const body = newEvent(input, this.source(), name, now);
-    await this.options.connection.request('POST', eventsPath(namespace), { body });
+    await this.options.connection.request('POST', resourcePath(events, { namespace }), { body });
     this.recent.set(key, { name, namespace, count: 1 });
   }
 

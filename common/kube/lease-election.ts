@@ -6,6 +6,7 @@ import type { V1Lease } from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.ts';
 import type { ApiConnection } from './api-connection.ts';
 import { describeApiError, isConflict, isNotFound } from './api-errors.ts';
+import { leases, resourcePath } from './api-paths.ts';
 import {
   type LeaseObservation,
   leaseAction,
@@ -99,7 +100,7 @@ export class LeaseElection {
   /** The Lease, or (named = false) the collection it is created in. */
   private leasePath(named = true): string {
     const { namespace, name } = this.options;
-    return `/apis/coordination.k8s.io/v1/namespaces/${namespace}/leases${named ? `/${name}` : ''}`;
+    return resourcePath(leases, named ? { namespace, name } : { namespace });
   }
 
   private schedule(delayMs: number): void {

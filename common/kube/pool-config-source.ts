@@ -18,6 +18,7 @@ import {
   strandedAddresses,
 } from '../pool-config/stranded.ts';
 import type { ApiConnection } from './api-connection.ts';
+import { configMaps as configMapType, metallb, resourcePath } from './api-paths.ts';
 import type { BackoffPolicy } from './backoff.ts';
 import type { KubeClientMetrics } from './client-metrics.ts';
 import { informerFactory } from './informer-factory.ts';
@@ -62,10 +63,10 @@ export interface PoolConfigSource {
 export function poolConfigSource(options: PoolConfigSourceOptions): PoolConfigSource {
   const { connection, logger, namespace, configMapName, clientMetrics } = options;
   const informer = informerFactory({ connection, logger, backoff: options.backoff });
-  const configMaps = informer<V1ConfigMap>('configmaps', `/api/v1/namespaces/${namespace}/configmaps`);
+  const configMaps = informer<V1ConfigMap>('configmaps', resourcePath(configMapType, { namespace }));
   // No metallb.io CRDs installed means no such resources, not a failure.
   const custom = (plural: string) =>
-    informer<KubernetesObject>(plural, `/apis/metallb.io/v1beta1/namespaces/${namespace}/${plural}`, {
+    informer<KubernetesObject>(plural, resourcePath(metallb(plural), { namespace }), {
       absentIsEmpty: true,
     });
   const pools = custom('ipaddresspools');

@@ -7,6 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import type { V1Secret, V1ValidatingWebhookConfiguration } from '@kubernetes/client-node';
 import { type ApiConnection, jsonPatch } from '../../common/kube/api-connection.ts';
 import { describeApiError, isConflict, isNotFound } from '../../common/kube/api-errors.ts';
+import { resourcePath, secrets, validatingWebhookConfigurations } from '../../common/kube/api-paths.ts';
 import type { Logger } from '../../common/observability/logger.ts';
 import { makeWebhookCertificates, type WebhookCertificates } from './certificates.ts';
 
@@ -91,27 +92,30 @@ export interface TlsManager {
 /** Gets valid certificates (from the Secret, or made and stored), serves them, and injects the CA. */
 export async function startTlsManager(options: TlsManagerOptions): Promise<TlsManager> {
   const { connection, namespace, secretName: name, logger } = options;
-  const secrets = `/api/v1/namespaces/${namespace}/secrets`;
-  const configurationPath = `/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/${options.configurationName}`;
+  const secretPath = resourcePath(secrets, { namespace, name });
+  const configurationPath = resourcePath(validatingWebhookConfigurations, {
+    name: options.configurationName,
+  });
   let current: WebhookCertificates | undefined;
 
   async function ensureSecret(): Promise<WebhookCertificates> {
     for (;;) {
-      const secret = await connection
-        .request<V1Secret>('GET', `${secrets}/${name}`)
-        .catch((error: unknown) => {
-          if (isNotFound(error)) return undefined;
-          throw error;
-        });
+      const secret = await connection.request<V1Secret>('GET', secretPath).catch((error: unknown) => {
+        if (isNotFound(error)) return undefined;
+        throw error;
+      });
       const stored = fromSecret(secret);
       if (stillValid(stored, options, Date.now())) return stored!;
       const fresh = await makeWebhookCertificates({ ...options, now: new Date(), validDays });
       try {
         if (secret)
-          await connection.request('PUT', `${secrets}/${name}`, {
+          await connection.request('PUT', secretPath, {
             body: toSecret(name, namespace, fresh, secret),
           });
-        else await connection.request('POST', secrets, { body: toSecret(name, namespace, fresh) });
+        else
+          await connection.request('POST', resourcePath(secrets, { namespace }), {
+            body: toSecret(name, namespace, fresh),
+          });
         logger.info(
           { secret: `${namespace}/${name}`, notAfter: fresh.notAfter },
           'made new webhook certificates',
