@@ -58,8 +58,11 @@ export class ObjectCache<T extends KubernetesObject> {
 
   #store(object: T): CacheChange<T> | undefined {
     const namespace = namespaceOf(object);
-    const objects = this.#byNamespace.get(namespace) ?? new Map<string, T>();
-    this.#byNamespace.set(namespace, objects);
+    let objects = this.#byNamespace.get(namespace);
+    if (!objects) {
+      objects = new Map<string, T>();
+      this.#byNamespace.set(namespace, objects);
+    }
     const found = objects.get(nameOf(object));
     const version = object.metadata?.resourceVersion;
     if (found && version !== undefined && found.metadata?.resourceVersion === version) return undefined;
