@@ -1,7 +1,8 @@
 // Bundles the controller and the speaker, each with its dependencies, into one ES module in dist/
 // (and each worker thread's entry into one of its own), tree-shaken: a component loads only the
-// code it can run. @kubernetes/client-node's index alone loads every generated API group, about
-// 85 MB of a process's RSS; bundled, only the groups in use remain. The native addon stays a file
+// code it can run. (explain still uses @kubernetes/client-node, whose index alone loads every
+// generated API group, about 85 MB of a process's RSS; bundled, only the groups in use remain.
+// The controller and the speaker have their own client.) The native addon stays a file
 // (build/Release), found from the bundle through common/module-location.ts.
 //   node scripts/bundle.ts        (npm run bundle)
 import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
