@@ -6,15 +6,11 @@
 
 import { createHash } from 'node:crypto';
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { resourcePath } from '../common/kube/api-paths.ts';
+import { metallb, resourcePath } from '../common/kube/api-paths.ts';
 import { splitKey } from '../common/service-fields.ts';
 import type { ServicePlan } from './announcement-plan.ts';
 
-export const l2StatusResource = {
-  group: 'metallb.io',
-  version: 'v1beta1',
-  plural: 'servicel2statuses',
-} as const;
+export const l2StatusResource = metallb('servicel2statuses');
 export const l2StatusApiVersion = `${l2StatusResource.group}/${l2StatusResource.version}`;
 /** The collection of one namespace, or one object of it, or its status. */
 export function l2StatusPath(namespace: string, name?: string, subresource?: 'status'): string {

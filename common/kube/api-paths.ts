@@ -18,7 +18,8 @@ export const validatingWebhookConfigurations: ResourceType = {
   version: 'v1',
   plural: 'validatingwebhookconfigurations',
 };
-export const metallb = (plural: string): ResourceType => ({
+/** MetalLB's resources; the group always named, as client-node's custom-object calls want it. */
+export const metallb = (plural: string): Required<ResourceType> => ({
   group: 'metallb.io',
   version: 'v1beta1',
   plural,
