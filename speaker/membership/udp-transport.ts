@@ -132,7 +132,9 @@ export class UdpTransport {
     if (this.#closed || this.#timerAt === due) return;
     clearTimeout(this.#timer);
     this.#timerAt = due;
-    this.#timer = setTimeout(() => this.#tick(), Math.max(0, due - performance.now()));
+    // Whole milliseconds, rounded up: libuv's timers are in whole ms, so Node would wake at the
+    // truncated time, find the tick a fraction of a ms early, and wake once more 1 ms later.
+    this.#timer = setTimeout(() => this.#tick(), Math.max(0, Math.ceil(due - performance.now())));
   }
 
   #send(outgoing: Outgoing[]): void {
