@@ -121,6 +121,7 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
     },
     onFenced: () => recovery.onFenced(),
     ...(options.timing ? { fence: options.timing } : {}),
+    beatsFromCaller: options.failureDetector !== undefined,
   });
   logger.info({ interfaces: interfaces.map((i) => i.name) }, 'answering ARP/NDP');
 
@@ -137,8 +138,8 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
           replanAll();
         },
         onRejoinPings: (peers) => solicitPeers(peers),
-        // The detector's ticks are the beat the answering thread's fence listens for: one wake-up
-        // fewer, ten times a second.
+        // The detector's ticks, at least every probe interval, are the beat the answering thread's
+        // fence listens for: one wake-up fewer, ten times a second.
         onTick: () => announcer.beat(),
       });
     } catch (error) {

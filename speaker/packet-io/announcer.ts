@@ -26,14 +26,20 @@ export interface AnnouncerOptions {
   readonly onFenced?: () => void;
   /** The beat and the fence (default: the default failure-detector timing's). */
   readonly fence?: Pick<Timing, 'beatIntervalMs' | 'fenceAfterMs'>;
+  /**
+   * The caller calls beat() at least every beat interval (the failure detector's ticks), so no timer
+   * of this class wakes the process. A refreshed timer would not do: Node still wakes at the expiry
+   * its list had before the refresh, only to find nothing due.
+   */
+  readonly beatsFromCaller?: boolean;
 }
 
 export class Announcer {
   readonly #worker: Worker;
   /** Shared with the worker: this thread's beat and whether answering is stopped (main-thread-fence.ts). */
   readonly #fence: MainThreadFence;
-  /** Beats when nothing else did for a beat interval (see beat()). */
-  readonly #beat: NodeJS.Timeout;
+  /** Beats by itself, unless the caller does (AnnouncerOptions.beatsFromCaller). */
+  readonly #beat: NodeJS.Timeout | undefined;
   readonly #onFenced: (() => void) | undefined;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
@@ -46,8 +52,9 @@ export class Announcer {
     const { onError, onFenced } = options;
     this.#onFenced = onFenced;
     fence.stamp();
-    this.#beat = setInterval(() => this.beat(), (options.fence ?? defaultTiming).beatIntervalMs);
-    this.#beat.unref();
+    this.#beat = options.beatsFromCaller
+      ? undefined
+      : setInterval(() => this.beat(), (options.fence ?? defaultTiming).beatIntervalMs).unref();
     const stop = (error: Error): void => {
       if (this.#stopped !== undefined) return;
       this.#stopped = error;
@@ -138,14 +145,11 @@ export class Announcer {
   }
 
   /**
-   * Tells the answering thread this thread is alive. The timer beats by itself; a caller that runs
-   * more often anyway (the failure detector's tick) beats instead and keeps the timer from waking the
-   * process. A stall that ended before the worker had a request to refuse is found here, at the
-   * first beat after it.
+   * Tells the answering thread this thread is alive. A stall that ended before the worker had a
+   * request to refuse is found here, at the first beat after it.
    */
   beat(): void {
     if (this.#fence.beat() === 'newly-fenced') this.#onFenced?.();
-    this.#beat.refresh();
   }
 
   /** Answers again after a fence; false while this thread's own beat is overdue (it stalled again). */

@@ -199,3 +199,20 @@ test('adding a missing interface later rejects naming it and leaves the announce
   );
   assert.deepEqual((await empty.stats()).byIp, {});
 });
+
+test('the announcer beats by itself unless the caller does: without its beats the fence closes', async (t) => {
+  const fence = { beatIntervalMs: 20, fenceAfterMs: 60 };
+  const fenced = { own: 0, caller: 0 };
+  const own = await Announcer.start([], { fence, onFenced: () => fenced.own++ });
+  t.after(() => own.close());
+  const callerBeats = await Announcer.start([], {
+    fence,
+    beatsFromCaller: true,
+    onFenced: () => fenced.caller++,
+  });
+  t.after(() => callerBeats.close());
+  await sleep(200);
+  own.beat();
+  callerBeats.beat();
+  assert.deepEqual(fenced, { own: 0, caller: 1 }, 'a silence of 200 ms fences only the one nobody beat for');
+});
