@@ -115,7 +115,7 @@ export function registerSpeakerMetrics(registry: Registry, sources: SpeakerMetri
   );
   countersFrom(
     'baremetal_lb_speaker_failure_detector_events_total',
-    'Failure detector events: suspicions, deaths, refutations, unknownSender, misdirectedPing, foreignAck',
+    'Failure detector events: suspicions, deaths, refutations, unknownSender, misdirectedPing, foreignAck, ownStalls',
     ['event'],
     sources.detector,
     (d) => byLabel('event', d.counters),

@@ -4,12 +4,13 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
 
 /**
- * How often the event-loop lag is sampled. prom-client's default, 10 ms, is a timer that wakes the
- * loop 100 times a second: 0.6 % of a core in an otherwise idle process, as much as all of an idle
- * speaker's failure detection. At 100 ms a stall still shows in the lag histogram, ten samples a
- * second.
+ * How often the event-loop lag is sampled. Each sample is a timer that wakes the loop: at
+ * prom-client's default of 10 ms that was 0.6 % of a core in an otherwise idle process, and at 100 ms
+ * still a sixth of an idle speaker's wake-ups. Once a second, a stall of a second or more always shows
+ * in the lag histogram and a shorter one when it covers a sample; the speaker's failure detector
+ * reports its own stalls anyway (the fence and its stall counters).
  */
-const eventLoopLagSampleMs = 100;
+const eventLoopLagSampleMs = 1000;
 
 export function registryWithProcessMetrics(): Registry {
   const registry = new Registry();

@@ -66,6 +66,8 @@ export interface DetectorCounters {
   misdirectedPing: number;
   /** Acks from a node that was neither the probed one nor a helper asked to reach it. */
   foreignAck: number;
+  /** Ticks later than stallThresholdMs: this process itself was paused (GC, CPU starvation). */
+  ownStalls: number;
 }
 
 const stateRank: Record<LocalState, number> = { pending: -1, alive: 0, suspect: 1, dead: 2, left: 3 };
@@ -87,6 +89,7 @@ export class FailureDetector {
     unknownSender: 0,
     misdirectedPing: 0,
     foreignAck: 0,
+    ownStalls: 0,
   };
   #incarnation: number;
   readonly #random: () => number;
@@ -318,6 +321,7 @@ export class FailureDetector {
   #forgiveOwnStall(nowMs: number): void {
     const late = nowMs - this.#dueAt;
     if (late <= this.timing.stallThresholdMs) return;
+    this.counters.ownStalls++;
     for (const probe of this.#probes.values()) probe.sentAt += late;
     for (const relay of this.#relays.values()) relay.expiresAt += late;
     for (const m of this.#members.values()) if (m.state === 'suspect') m.suspectSince += late;

@@ -288,6 +288,7 @@ describe('FailureDetector transitions', () => {
     fd.receive({ kind: 'ack', seq: first.message.seq, from: first.to, incarnation: 0, updates: [] }, 2001);
     drive(fd, 2010, 3000, new Set());
     assert.deepEqual(changes, []);
+    assert.equal(fd.counters.ownStalls, 1, 'the pause is counted once, the ticks after it are on time');
   });
 
   test('setPeers drops members no longer listed and updates addresses', () => {
