@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { applyPatch } from './apply-patch.ts';
 import { tableOf, wantsTable } from './content-negotiation.ts';
 import { parseJson } from './json-codec.ts';
+import { pageOfList } from './list-paging.ts';
 import type { DeleteOptions, ObjectLifecycle, WriteOptions } from './object-lifecycle.ts';
 import { isRecord, type KObject } from './object-model.ts';
 import { decodeObjectBody, patchTypeOf, readBody } from './request-body.ts';
@@ -101,16 +102,24 @@ async function serveResource(
         serveWatch(context, { type, namespace, selection, query, accept: req.headers.accept }, res);
         return undefined;
       }
-      const items = lifecycle.list(type, namespace).filter(selection);
-      const rv = lifecycle.resourceVersion;
-      if (table) return { code: 200, body: tableOf(type, items, query, rv, context.now()) };
+      const selected = Boolean(query.get('labelSelector') || query.get('fieldSelector'));
+      const page = pageOfList(
+        lifecycle.list(type, namespace).filter(selection),
+        query,
+        lifecycle.resourceVersion,
+        selected,
+      );
+      if (table) {
+        const rows = tableOf(type, page.items, query, page.metadata.resourceVersion, context.now());
+        return { code: 200, body: { ...(rows as object), metadata: page.metadata } };
+      }
       return {
         code: 200,
         body: {
           kind: `${type.kind}List`,
           apiVersion: apiVersionOf(type),
-          metadata: { resourceVersion: rv },
-          items,
+          metadata: page.metadata,
+          items: page.items,
         },
       };
     }
