@@ -87,7 +87,7 @@ async function startComponents() {
 
 type Heap = Awaited<ReturnType<typeof heapOf>>;
 
-/** V8's heap in use and its size, and memory outside it (Buffers, the worker), in MB, from /metrics. */
+/** V8's heap in use and its size, and memory outside it (Buffers), in MB, from /metrics. */
 async function heapOf(metrics: Promise<string>) {
   const text = await metrics.catch(() => '');
   const mb = (name: string) =>

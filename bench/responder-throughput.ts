@@ -1,5 +1,5 @@
 // Responder figures (no assertions): answerFrame calls per second on one core for the frame kinds the
-// announcer worker sees, with 1,000 led addresses of each family. Each kind runs for a fixed number of
+// speaker's packet sockets see, with 1,000 led addresses of each family. Each kind runs for a fixed number of
 // frames after a warm-up (fewer with --quick).
 // Run: node_modules/.bin/node bench/responder-throughput.ts [--quick] [--json FILE]
 import { type IP, parseIP } from '../common/ip-address.ts';

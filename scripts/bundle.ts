@@ -16,7 +16,6 @@ export const bundleEntries: Record<string, string> = {
   controller: 'controller/main.ts',
   'check-config': 'controller/check-config.ts',
   explain: 'explain/main.ts',
-  'announcer-worker': 'speaker/packet-io/announcer-worker.ts',
   'load-worker': 'common/pool-config/load-worker.ts',
 };
 

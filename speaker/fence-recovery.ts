@@ -1,7 +1,7 @@
-// What the speaker does when its answering thread fenced itself (packet-io/main-thread-fence.ts):
-// wait until this thread has been back long enough for the failure detector to hear the peers and
+// What the speaker does when answering fenced itself after a stall (packet-io/main-thread-fence.ts):
+// wait until the thread has been back long enough for the failure detector to hear the peers and
 // for their view (a takeover, or a refuted death) to reach the plan, let any plan in flight finish,
-// then let the worker answer again, for exactly what this node leads by then.
+// then answer again, for exactly what this node leads by then.
 import type { Logger } from '../common/observability/logger.ts';
 
 export interface FenceRecoveryOptions {

@@ -85,7 +85,7 @@ function list(text: string | undefined): string[] | undefined {
 export function speakerSettings(
   values: Values,
   env: NodeJS.ProcessEnv,
-): Omit<SpeakerOptions, 'connection' | 'logger' | 'onFatal'> {
+): Omit<SpeakerOptions, 'connection' | 'logger'> {
   const nodeName = values['node-name'] ?? env.NODE_NAME;
   if (!nodeName) throw new Error('--node-name is required (or set NODE_NAME)');
   let refreshIntervalMs: number | undefined;
@@ -168,14 +168,10 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
 
-  let fatal: (error: Error) => void = () => undefined;
-  const failed = new Promise<Error>((resolve) => {
-    fatal = resolve;
-  });
   const signalled = stopSignal();
   let speaker: Awaited<ReturnType<typeof startSpeaker>>;
   try {
-    speaker = await startSpeaker({ ...settings, connection, logger, onFatal: fatal });
+    speaker = await startSpeaker({ ...settings, connection, logger });
   } catch (error) {
     logger.fatal({ err: (error as Error).message }, 'speaker could not start');
     logger.flush();
@@ -184,15 +180,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   logger.info({ metricsAddress: speaker.metricsAddress }, 'serving /healthz, /readyz and /metrics');
   if (stallMs !== undefined) stallOnSignal(stallMs, logger);
-  const outcome = await Promise.race([signalled, failed]);
-  if (outcome instanceof Error) {
-    logger.fatal({ err: outcome.message }, 'stopping');
-    await speaker.stop().catch(() => undefined);
-    logger.flush();
-    exitSoon(1, logger);
-    return 1;
-  }
-  logger.info({ signal: outcome }, 'shutting down');
+  logger.info({ signal: await signalled }, 'shutting down');
   await speaker.stop();
   logger.flush();
   exitSoon(0, logger);
@@ -209,8 +197,9 @@ function stallMillis(text: string | undefined): number | undefined {
 }
 
 /**
- * The stall the split-brain tests need: only this thread stops (the answering worker keeps running),
- * as in a long GC pause or CPU starvation. A busy wait, since nothing else blocks the event loop alone.
+ * The stall the split-brain tests need: the event loop stops, as in a long GC pause or CPU
+ * starvation, while ARP requests pile up in the packet sockets. A busy wait, since nothing else
+ * blocks the event loop alone.
  */
 function stallOnSignal(ms: number, logger: Logger): void {
   process.on('SIGUSR2', () => {

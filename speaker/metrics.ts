@@ -35,7 +35,7 @@ type Series = readonly (readonly [labels: Record<string, string>, value: number]
 export function registerSpeakerMetrics(registry: Registry, sources: SpeakerMetricSources): SpeakerMetrics {
   const registers = [registry];
   let pending: Promise<AnnouncerStats | undefined> | undefined;
-  // One stats round trip to the worker per scrape, shared by every metric that needs it.
+  // One stats snapshot per scrape, shared by every metric that needs it, so they agree.
   const stats = (): Promise<AnnouncerStats | undefined> => {
     pending ??= sources.announcerStats().finally(() => {
       setImmediate(() => {

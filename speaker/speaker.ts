@@ -47,7 +47,7 @@ export interface SpeakerOptions {
   readonly excludeInterfaces?: readonly string[];
   /** The failure detector's UDP address (peers use the same port); unset = Pod and Node readiness instead. */
   readonly failureDetector?: { readonly bind: PeerAddress; readonly secret: string };
-  /** The failure detector's pace and the answering thread's fence (default: defaultTiming). */
+  /** The failure detector's pace and the answering's stall fence (default: defaultTiming). */
   readonly timing?: Timing;
   /** HOST:PORT for /healthz, /readyz and /metrics; unset = no HTTP server. */
   readonly metricsAddress?: string;
@@ -58,8 +58,6 @@ export interface SpeakerOptions {
   /** How often the links are re-read, to follow interfaces appearing, vanishing or changing MAC. */
   readonly interfaceRescanMs?: number;
   readonly backoff?: BackoffPolicy;
-  /** Something this speaker cannot go on without failed (the announcer thread died). */
-  readonly onFatal?: (error: Error) => void;
 }
 
 export interface Speaker {
@@ -115,10 +113,6 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
     logger,
   });
   const announcer = await Announcer.start(interfaces, {
-    onError: (error) => {
-      logger.error({ err: error.message }, 'announcer stopped');
-      options.onFatal?.(error);
-    },
     onFenced: () => recovery.onFenced(),
     ...(options.timing ? { fence: options.timing } : {}),
     beatsFromCaller: options.failureDetector !== undefined,
@@ -138,7 +132,7 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
           replanAll();
         },
         onRejoinPings: (peers) => solicitPeers(peers),
-        // The detector's ticks, at least every probe interval, are the beat the answering thread's
+        // The detector's ticks, at least every probe interval, are the beat the answering's stall
         // fence listens for: one wake-up fewer, ten times a second.
         onTick: () => announcer.beat(),
       });

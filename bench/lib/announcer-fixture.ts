@@ -29,9 +29,7 @@ async function discover(): Promise<{ name: string; mac: string }[]> {
 }
 
 const selected = await discover();
-const announcer = await Announcer.start(selected, {
-  onError: (error) => console.log(`error ${error.message}`),
-});
+const announcer = await Announcer.start(selected);
 await setLed(process.argv.slice(2));
 console.log(`ready ${selected.map((s) => s.name).join(',')}`);
 

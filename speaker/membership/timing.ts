@@ -53,10 +53,10 @@ export interface Timing {
   readonly stallThresholdMs: number;
   /** settled() turns true at the latest this long after start, even if some peers never answer. */
   readonly settleTimeoutMs: number;
-  /** How often the main thread beats for the answering thread (packet-io/main-thread-fence.ts). */
+  /** How often the detector's ticks beat the answering's stall fence (packet-io/main-thread-fence.ts). */
   readonly beatIntervalMs: number;
   /**
-   * Beat silence after which the answering thread stops answering. Plus one beat it must stay below
+   * Beat silence after which answering stops (a stall). Plus one beat it must stay below
    * the earliest the peers can declare this node dead, probeTimeout + suspicionTimeout.
    */
   readonly fenceAfterMs: number;

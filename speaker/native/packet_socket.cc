@@ -1,5 +1,5 @@
 // AF_PACKET sockets for the speaker's ARP and NDP responders. The kernel does the filtering (classic
-// BPF) and the event loop of the calling thread (a worker_thread in the speaker) drives reads through
+// BPF) and the event loop of the calling thread (the speaker's main thread) drives reads through
 // uv_poll, so no thread pool and no promiscuous mode are involved. Everything protocol-aware lives in
 // TypeScript; this file only moves frames.
 #include <napi.h>

@@ -1,28 +1,18 @@
-// The main thread's handle on ARP/NDP answering: it owns the worker thread (announcer-worker.ts) and
-// turns its messages into promises. Which IPs to answer for is decided elsewhere (elections); this only
-// makes the network hear about them.
-import { Worker } from 'node:worker_threads';
+// The speaker's handle on ARP/NDP answering. Which IPs to answer for is decided elsewhere
+// (elections); this only makes the network hear about them. The answering runs on this thread,
+// driven by the packet sockets' readiness in the event loop (answering.ts), and stops answering
+// when this thread's own beat is overdue (main-thread-fence.ts).
 import { type IP, ipKey } from '../../common/ip-address.ts';
-import { workerEntry } from '../../common/module-location.ts';
 import { defaultTiming, type Timing } from '../membership/timing.ts';
-import type {
-  AnnouncerEvent,
-  AnnouncerInterface,
-  AnnouncerRequest,
-  AnnouncerStats,
-  AnnouncerWorkerData,
-} from './announcer-messages.ts';
+import type { AnnouncerInterface, AnnouncerStats } from './announcer-types.ts';
+import { Answering } from './answering.ts';
 import { MainThreadFence } from './main-thread-fence.ts';
+import { openPacketSocket } from './packet-socket.ts';
 
-export type { AnnouncerInterface, AnnouncerStats, IpCounters } from './announcer-messages.ts';
-
-type Pending = { resolve: (event: AnnouncerEvent & { op: 'done' }) => void; reject: (error: Error) => void };
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+export type { AnnouncerInterface, AnnouncerStats, IpCounters } from './announcer-types.ts';
 
 export interface AnnouncerOptions {
-  /** Called once if the worker thread dies; every pending and later call rejects as well. */
-  readonly onError?: (error: Error) => void;
-  /** The worker stopped answering because this thread was silent too long; resume() when it is safe. */
+  /** Answering stopped because this thread was silent too long; resume() when it is safe. */
   readonly onFenced?: () => void;
   /** The beat and the fence (default: the default failure-detector timing's). */
   readonly fence?: Pick<Timing, 'beatIntervalMs' | 'fenceAfterMs'>;
@@ -35,73 +25,43 @@ export interface AnnouncerOptions {
 }
 
 export class Announcer {
-  readonly #worker: Worker;
-  /** Shared with the worker: this thread's beat and whether answering is stopped (main-thread-fence.ts). */
+  readonly #answering: Answering;
   readonly #fence: MainThreadFence;
   /** Beats by itself, unless the caller does (AnnouncerOptions.beatsFromCaller). */
   readonly #beat: NodeJS.Timeout | undefined;
   readonly #onFenced: (() => void) | undefined;
-  readonly #pending = new Map<number, Pending>();
-  #nextId = 1;
-  #stopped: Error | undefined;
-  #closing = false;
+  #closed = false;
 
-  private constructor(worker: Worker, fence: MainThreadFence, options: AnnouncerOptions) {
-    this.#worker = worker;
+  private constructor(answering: Answering, fence: MainThreadFence, options: AnnouncerOptions) {
+    this.#answering = answering;
     this.#fence = fence;
-    const { onError, onFenced } = options;
-    this.#onFenced = onFenced;
-    fence.stamp();
+    this.#onFenced = options.onFenced;
     this.#beat = options.beatsFromCaller
       ? undefined
       : setInterval(() => this.beat(), (options.fence ?? defaultTiming).beatIntervalMs).unref();
-    const stop = (error: Error): void => {
-      if (this.#stopped !== undefined) return;
-      this.#stopped = error;
-      clearInterval(this.#beat);
-      for (const pending of this.#pending.values()) pending.reject(error);
-      this.#pending.clear();
-      if (!this.#closing) onError?.(error);
-    };
-    worker.on('message', (event: AnnouncerEvent) => {
-      if (event.op === 'fenced') onFenced?.();
-      if (event.op !== 'done') return;
-      const pending = this.#pending.get(event.id);
-      this.#pending.delete(event.id);
-      pending?.resolve(event);
-    });
-    worker.on('error', (error) => stop(new Error(`announcer worker failed: ${error.message}`)));
-    worker.on('exit', (code) => stop(new Error(`announcer worker exited with code ${code}`)));
   }
 
   /**
    * Starts answering on the given interfaces (for no IP yet). Resolves once every socket is open;
    * rejects naming the interface when one cannot be opened (missing CAP_NET_RAW, no such interface).
    */
-  static start(
+  static async start(
     interfaces: readonly AnnouncerInterface[],
     options: AnnouncerOptions = {},
   ): Promise<Announcer> {
-    const fenceCell = MainThreadFence.sharedCell();
-    const { fenceAfterMs } = options.fence ?? defaultTiming;
-    const workerData: AnnouncerWorkerData = { interfaces, fenceCell, fenceAfterMs };
-    const worker = new Worker(workerEntry('speaker/packet-io/announcer-worker.ts'), { workerData });
-    return new Promise((resolve, reject) => {
-      const onStartError = (error: Error): void =>
-        reject(new Error(`announcer worker failed: ${error.message}`));
-      const onStartExit = (code: number): void =>
-        reject(new Error(`announcer worker exited with code ${code} before it was ready`));
-      worker.once('error', onStartError);
-      worker.once('exit', onStartExit);
-      worker.once('message', (event: AnnouncerEvent) => {
-        worker.off('error', onStartError);
-        worker.off('exit', onStartExit);
-        if (event.op === 'ready')
-          resolve(new Announcer(worker, new MainThreadFence(fenceCell, fenceAfterMs), options));
-        else if (event.op === 'failed') reject(new Error(`announcer cannot start: ${event.message}`));
-        else reject(new Error(`announcer worker sent ${event.op} before ready`));
-      });
+    const fence = new MainThreadFence((options.fence ?? defaultTiming).fenceAfterMs);
+    const answering = new Answering({
+      openSocket: openPacketSocket,
+      fence,
+      onFenced: () => options.onFenced?.(),
     });
+    try {
+      answering.setInterfaces(interfaces);
+    } catch (error) {
+      answering.close();
+      throw new Error(`announcer cannot start: ${(error as Error).message}`);
+    }
+    return new Announcer(answering, fence, options);
   }
 
   /**
@@ -115,7 +75,7 @@ export class Announcer {
       const only = interfacesOf?.(ip);
       if (only !== undefined) restrictTo.set(ipKey(ip), only);
     }
-    await this.#request({ op: 'setLed', ips, restrictTo });
+    this.#open().setLed(ips, restrictTo);
   }
 
   /**
@@ -124,16 +84,16 @@ export class Announcer {
    * opened; the others are in place regardless.
    */
   async setInterfaces(interfaces: readonly AnnouncerInterface[]): Promise<void> {
-    await this.#request({ op: 'setInterfaces', interfaces });
+    this.#open().setInterfaces(interfaces);
   }
 
   /**
    * Gratuitous ARP (request and reply forms) or unsolicited NA to ff02::1 for each IP (in the led
-   * set): now and every 1.1 s for 5 s, or until the IP leaves the led set. One message for all: a
-   * takeover of thousands of Services is one round trip to the worker, not one each.
+   * set): now and every 1.1 s for 5 s, or until the IP leaves the led set.
    */
   async announce(ips: readonly IP[]): Promise<void> {
-    if (ips.length > 0) await this.#request({ op: 'announce', ips });
+    const answering = this.#open();
+    for (const ip of ips) answering.announce(ip);
   }
 
   /**
@@ -141,12 +101,12 @@ export class Announcer {
    * every interface: the peers' kernels answer and learn this node's address in one exchange.
    */
   async solicit(from: IP, targets: readonly IP[]): Promise<void> {
-    if (targets.length > 0) await this.#request({ op: 'solicit', from, targets });
+    if (targets.length > 0) this.#open().solicit(from, targets);
   }
 
   /**
-   * Tells the answering thread this thread is alive. A stall that ended before the worker had a
-   * request to refuse is found here, at the first beat after it.
+   * Tells the fence this thread is alive. A stall that ended before a request came to be refused is
+   * found here, at the first beat after it.
    */
   beat(): void {
     if (this.#fence.beat() === 'newly-fenced') this.#onFenced?.();
@@ -158,29 +118,19 @@ export class Announcer {
   }
 
   async stats(): Promise<AnnouncerStats> {
-    const event = await this.#request({ op: 'stats' });
-    return event.stats!;
+    return this.#open().stats();
   }
 
-  /** Closes the sockets and ends the worker; safe to call more than once. */
+  /** Closes the sockets; safe to call more than once. */
   async close(): Promise<void> {
-    if (this.#stopped !== undefined) return;
-    const exited = new Promise((resolve) => this.#worker.once('exit', resolve));
-    this.#closing = true;
+    if (this.#closed) return;
+    this.#closed = true;
     clearInterval(this.#beat);
-    await this.#request({ op: 'close' }).catch(() => undefined);
-    await exited;
+    this.#answering.close();
   }
 
-  #request(request: DistributiveOmit<AnnouncerRequest, 'id'>): Promise<AnnouncerEvent & { op: 'done' }> {
-    if (this.#stopped !== undefined) return Promise.reject(this.#stopped);
-    const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, {
-        resolve: (event) => (event.error === undefined ? resolve(event) : reject(new Error(event.error))),
-        reject,
-      });
-      this.#worker.postMessage({ ...request, id } as AnnouncerRequest);
-    });
+  #open(): Answering {
+    if (this.#closed) throw new Error('the announcer is closed');
+    return this.#answering;
   }
 }

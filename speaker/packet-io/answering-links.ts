@@ -1,9 +1,9 @@
-// One interface as the answering thread uses it: an ARP and an NDP socket, the IPs answered there,
+// One interface as the answering uses it: an ARP and an NDP socket, the IPs answered there,
 // their counters and the solicited-node groups joined. The sockets come from a factory, so the
 // logic runs on fake sockets in tests, without root.
 import type { IP } from '../../common/ip-address.ts';
 import { answerFrame, ipv6MulticastMac, LedAddresses, solicitedNodeMulticast } from '../packets/responder.ts';
-import type { AnnouncerInterface, AnnouncerStats, IpCounters } from './announcer-messages.ts';
+import type { AnnouncerInterface, AnnouncerStats, IpCounters } from './announcer-types.ts';
 import { macToBytes } from './interfaces.ts';
 import type { PacketSocket, PacketSocketKind } from './packet-socket.ts';
 

@@ -1,6 +1,6 @@
 // The pure decision of the speaker's announcer: given one received Ethernet frame, the MAC of the
-// interface it arrived on and the addresses this node leads, answer it, ignore it or drop it. Runs in the
-// announcer worker for every frame, so it avoids per-frame bigint, string and map-key creation: led
+// interface it arrived on and the addresses this node leads, answer it, ignore it or drop it. Runs for
+// every frame the packet sockets receive, so it avoids per-frame bigint, string and map-key creation: led
 // addresses are looked up by their raw wire bytes, and ignore/drop verdicts are shared constant objects.
 //
 // API

@@ -1,4 +1,4 @@
-// A stall long enough to fence the answering thread but too short for the peers to declare the
+// A stall long enough to fence the answering but too short for the peers to declare the
 // node dead: nobody takes over, and the gratuitous frames due meanwhile were never sent. A client
 // whose TCP keeps confirming a MAC never asks for the address again, so once answering resumes the
 // leader announces again what it leads.

@@ -1,6 +1,7 @@
 // A stalled main thread must not split the brain. The leader's main thread is blocked (SIGUSR2 with
 // --debug-stall-on-sigusr2, as a long GC pause would): its peers declare it dead and take the VIP
-// over, while its answering thread, still running, must have stopped answering by then. A client
+// over, while the ARP requests of the stall pile up in its packet sockets. When the thread comes
+// back it must not answer them, nor anything else, until it has learnt it no longer leads. A client
 // asks who has the VIP every 10 ms throughout and counts the MACs answering each request.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';

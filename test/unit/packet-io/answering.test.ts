@@ -1,10 +1,10 @@
-// The answering thread's logic on fake sockets, without root: which requests it answers, with what,
+// The answering logic on fake sockets, without root: which requests it answers, with what,
 // the counters, the solicited-node groups it joins, and the fence.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { type IP, parseIP } from '../../../common/ip-address.ts';
-import { AnsweringThread } from '../../../speaker/packet-io/answering-thread.ts';
+import { Answering } from '../../../speaker/packet-io/answering.ts';
 import { macToBytes } from '../../../speaker/packet-io/interfaces.ts';
 import { MainThreadFence } from '../../../speaker/packet-io/main-thread-fence.ts';
 import type { PacketSocket, PacketSocketKind } from '../../../speaker/packet-io/packet-socket.ts';
@@ -61,16 +61,14 @@ function setup() {
   const sockets = new Map<string, FakeSocket>();
   let nowMs = 0;
   let fencedEvents = 0;
-  const cell = MainThreadFence.sharedCell();
-  const clock = () => BigInt(nowMs) * 1_000_000n;
-  const main = new MainThreadFence(cell, 300, clock);
-  const thread = new AnsweringThread({
+  const fence = new MainThreadFence(300, () => BigInt(nowMs) * 1_000_000n);
+  const thread = new Answering({
     openSocket: (ifname, kind) => {
       const socket = new FakeSocket(kind);
       sockets.set(`${ifname}/${kind}`, socket);
       return socket;
     },
-    fence: new MainThreadFence(cell, 300, clock),
+    fence,
     onFenced: () => fencedEvents++,
   });
   thread.setInterfaces([{ name: 'eth0', mac: ourMac }]);
@@ -82,8 +80,8 @@ function setup() {
     advance: (ms: number) => {
       nowMs += ms;
     },
-    beat: () => main.beat(),
-    resume: () => main.resume(),
+    beat: () => fence.beat(),
+    resume: () => fence.resume(),
     fencedEvents: () => fencedEvents,
     ask: (target: IP) => arp.receive(arpRequest(clientMac, ip('192.0.2.99'), target)),
   };
@@ -144,7 +142,7 @@ test('no beat for longer than fenceAfterMs: silent until resumed after the beat 
   assert.equal(thread.stats().ignored['main thread stalled'], 1);
   assert.equal(resume(), false, 'a resume while the beat is still missing is refused');
   beat();
-  ask(vip); // the beat is seen, but the fence stays until the main thread resumes it
+  ask(vip); // the beat is seen, but the fence stays until the speaker resumes it
   assert.equal(arp.sent.length, 1);
   assert.equal(fencedEvents(), 1, 'the beat after the stall does not report the fence again');
   assert.equal(resume(), true);

@@ -1,11 +1,10 @@
-// What the answering thread does, apart from how it talks to the main thread: the links it answers
-// on, the IPs it answers for and their counters, gratuitous bursts, and the fence that silences it
-// when the main thread's beat stops. announcer-worker.ts runs it on real sockets in a worker;
-// tests run it on fake ones.
+// ARP/NDP answering: the links it answers on, the IPs it answers for and their counters, gratuitous
+// bursts, and the fence that silences it after a stall of the thread. The Announcer runs it on real
+// packet sockets; tests run it on fake ones.
 import { type IP, ipKey } from '../../common/ip-address.ts';
 import { arpRequest, neighborSolicitation } from '../packets/neighbor-requests.ts';
 import { dropReasons, gratuitousFrames, ignoreReasons } from '../packets/responder.ts';
-import type { AnnouncerInterface, AnnouncerStats, IpCounters } from './announcer-messages.ts';
+import type { AnnouncerInterface, AnnouncerStats, IpCounters } from './announcer-types.ts';
 import {
   closeLink,
   type Link,
@@ -21,16 +20,16 @@ import type { MainThreadFence } from './main-thread-fence.ts';
 const burstInterval = 1100;
 const burstLength = 5000;
 
-export interface AnsweringThreadOptions {
+export interface AnsweringOptions {
   readonly openSocket: OpenSocket;
-  /** Over memory shared with the main thread, which beats it and resumes it. */
+  /** Beaten by the failure detector's ticks (through the Announcer), which also resumes it. */
   readonly fence: MainThreadFence;
-  /** This thread engaged the fence (the main thread is told, so it can resume once it is back). */
+  /** A packet or a burst found the fence closing (the speaker recovers once it knows what it leads). */
   readonly onFenced: () => void;
 }
 
-export class AnsweringThread {
-  readonly #options: AnsweringThreadOptions;
+export class Answering {
+  readonly #options: AnsweringOptions;
   readonly #links: Link[] = [];
   readonly #stats: Stats = {
     sendErrors: 0,
@@ -48,13 +47,11 @@ export class AnsweringThread {
   /** Pending gratuitous bursts by ipKey, so a repeated announce restarts instead of doubling. */
   readonly #bursts = new Map<string, NodeJS.Timeout>();
 
-  constructor(options: AnsweringThreadOptions) {
+  constructor(options: AnsweringOptions) {
     this.#options = options;
-    // The worker's start is no stall of the main thread's.
-    options.fence.stamp();
   }
 
-  /** Whether to stay silent: the main thread's beat has been missing too long (main-thread-fence.ts). */
+  /** Whether to stay silent: the thread's beat has been missing too long (main-thread-fence.ts). */
   fenced(): boolean {
     const state = this.#options.fence.check();
     if (state === 'newly-fenced') this.#options.onFenced();
