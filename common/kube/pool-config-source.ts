@@ -1,6 +1,6 @@
 // The pool config as the controller and the speaker both read it: the ConfigMap and the metallb.io
-// IPAddressPools and L2Advertisements of one namespace, parsed together (in a worker thread,
-// load-off-thread.ts) whenever what a load reads of one of them changes.
+// IPAddressPools and L2Advertisements of one namespace, parsed together (a big config in a worker
+// thread, load-off-thread.ts) whenever what a load reads of one of them changes.
 // An invalid result never replaces the last good config, and its problems are logged once, not on
 // every event that leaves them unchanged. Nor does a valid one that would leave addresses in use in
 // no pool (stranded.ts): it is refused the same way until the Services let go of those addresses.
@@ -8,7 +8,7 @@
 import type { KubernetesObject, V1ConfigMap } from '@kubernetes/client-node';
 import type { Logger } from '../observability/logger.ts';
 import type { ConfigInputs } from '../pool-config/load-config.ts';
-import { type LoadedConfig, loadOffThread } from '../pool-config/load-off-thread.ts';
+import { type LoadedConfig, loadConfig } from '../pool-config/load-off-thread.ts';
 import type { PoolConfig } from '../pool-config/model.ts';
 import { type ConfigProblem, formatProblem, summarizeProblems } from '../pool-config/problems.ts';
 import {
@@ -92,7 +92,7 @@ export function poolConfigSource(options: PoolConfigSourceOptions): PoolConfigSo
     }
     const configMap = configMaps.get(configMapName, namespace);
     const objects = [...pools.list(namespace), ...advertisements.list(namespace)];
-    inFlight = loadOffThread(configInputs(namespace, configMapName, configMap, objects))
+    inFlight = loadConfig(configInputs(namespace, configMapName, configMap, objects))
       .then(
         (loaded) => (closed || loadAgain ? undefined : accept(loaded)),
         (error: Error) => {

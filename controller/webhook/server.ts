@@ -5,7 +5,7 @@ import https from 'node:https';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { closeServer, listenOn } from '../../common/observability/health-server.ts';
 import type { Logger } from '../../common/observability/logger.ts';
-import { loadOffThread } from '../../common/pool-config/load-off-thread.ts';
+import { loadConfig } from '../../common/pool-config/load-off-thread.ts';
 import { type AdmissionVerdict, type AdmittedKind, admit, type ConfigState } from './admission.ts';
 
 /** The paths the ValidatingWebhookConfiguration names, by the kind each one admits. */
@@ -81,7 +81,7 @@ export async function startWebhookServer(options: {
             object,
           },
           options.state(),
-          loadOffThread,
+          loadConfig,
         );
         if (!verdict.allowed) {
           options.logger.info(
