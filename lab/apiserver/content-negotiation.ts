@@ -18,7 +18,7 @@ export function includeObjectOf(query: URLSearchParams): IncludeObject {
 
 export function tableOf(
   type: ResourceType,
-  objects: KObject[],
+  objects: readonly KObject[],
   query: URLSearchParams,
   resourceVersion: string,
   now: Date,

@@ -9,10 +9,11 @@
 // a consistent list would have left it.
 
 import type { KObject } from './object-model.ts';
+import { compareStorageKeys, storageKeyOf } from './object-store.ts';
 import { badRequest } from './status-errors.ts';
 
 export interface ListPage {
-  readonly items: KObject[];
+  readonly items: readonly KObject[];
   readonly metadata: { resourceVersion: string; continue?: string; remainingItemCount?: number };
 }
 
@@ -24,12 +25,8 @@ interface ContinueToken {
 
 const tokenVersion = 'meta.k8s.io/v1';
 
-/** The storage key lists are ordered by: etcd's, compared bytewise. */
-export const listKey = (object: KObject): string =>
-  `${object.metadata.namespace ?? ''}/${object.metadata.name ?? ''}`;
-
 /**
- * One page of `items` (already selected), as the query asks. `selected`: a label or field selector
+ * One page of `items` (already selected, in storage-key order as the store lists them), as the query asks. `selected`: a label or field selector
  * was given, in which case the real server cannot count what is left and leaves remainingItemCount out.
  */
 export function pageOfList(
@@ -40,16 +37,15 @@ export function pageOfList(
 ): ListPage {
   const limit = limitOf(query);
   const token = continueOf(query);
-  const sorted = [...items].sort((a, b) => compareBytes(listKey(a), listKey(b)));
   const from =
-    token === undefined ? sorted : sorted.filter((o) => compareBytes(listKey(o), token.start) >= 0);
+    token === undefined ? items : items.filter((o) => compareStorageKeys(storageKeyOf(o), token.start) >= 0);
   const resourceVersion = token === undefined ? currentResourceVersion : String(token.rv);
   if (limit === undefined || from.length <= limit) return { items: from, metadata: { resourceVersion } };
   const page = from.slice(0, limit);
   const next: ContinueToken = {
     v: tokenVersion,
     rv: Number(resourceVersion),
-    start: `${listKey(page.at(-1)!)}\u0000`,
+    start: `${storageKeyOf(page.at(-1)!)}\u0000`,
   };
   return {
     items: page,
@@ -92,6 +88,3 @@ function isContinueToken(value: unknown): value is ContinueToken {
   const { v, rv, start } = value as Record<string, unknown>;
   return v === tokenVersion && Number.isSafeInteger(rv) && (rv as number) > 0 && typeof start === 'string';
 }
-
-/** UTF-16 order equals byte order for the ASCII that names and namespaces are made of. */
-const compareBytes = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);

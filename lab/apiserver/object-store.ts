@@ -25,6 +25,13 @@ export interface StoreIndex {
 
 const objectKey = (namespace: string | undefined, name: string): string => `${namespace ?? ''}/${name}`;
 
+/** An object's storage key, the order lists come in: etcd's keys compared bytewise. */
+export const storageKeyOf = (object: KObject): string =>
+  objectKey(object.metadata.namespace, object.metadata.name!);
+
+/** Bytewise: UTF-16 order equals byte order for the ASCII that names and namespaces are made of. */
+export const compareStorageKeys = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 export class ObjectStore {
   private rv: number;
   private readonly buckets = new Map<string, Map<string, KObject>>();
@@ -61,11 +68,7 @@ export class ObjectStore {
     for (const object of this.buckets.get(storeKey)?.values() ?? []) {
       if (namespace === undefined || object.metadata.namespace === namespace) items.push(object);
     }
-    return items.sort((a, b) =>
-      objectKey(a.metadata.namespace, a.metadata.name!).localeCompare(
-        objectKey(b.metadata.namespace, b.metadata.name!),
-      ),
-    );
+    return items.sort((a, b) => compareStorageKeys(storageKeyOf(a), storageKeyOf(b)));
   }
 
   /** Feeds `index` every object stored under `storeKey` now and every change from now on. */

@@ -12,7 +12,7 @@ export interface TableInput {
   kind: string;
   /** Given for custom resources: the CRD version's additionalPrinterColumns. */
   printerColumns?: PrinterColumn[];
-  objects: unknown[];
+  objects: readonly unknown[];
   includeObject: 'None' | 'Metadata' | 'Object';
   resourceVersion: string;
   now: Date;
