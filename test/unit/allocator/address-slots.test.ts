@@ -50,11 +50,20 @@ test('taking the lowest free address repeatedly walks the usable addresses in or
           taken.push(value);
         }
         assert.deepEqual(taken, expected);
+        // A range of skipped addresses only (x.x.x.0 alone) has nothing to free again.
+        if (expected.length === 0) return;
         const middle = expected[Math.floor(expected.length / 2)]!;
         slots.free(middle);
         assert.equal(slots.lowestFree(), middle);
       },
     ),
-    { numRuns: 50 },
+    // Ranges that are one skipped address: fast-check found the first on a CI run.
+    {
+      numRuns: 50,
+      examples: [
+        [0, 1, true],
+        [255, 1, true],
+      ],
+    },
   );
 });
