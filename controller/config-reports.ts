@@ -2,6 +2,7 @@
 // InvalidConfig Event per object at fault, and ConfigRefused Events on (the first few of) the
 // Services whose addresses a config would take, or whose addresses the config has no pool for.
 import type { KubernetesObject, V1Service } from '@kubernetes/client-node';
+import { metallbApiVersion } from '../common/kube/api-paths.ts';
 import type { EventRecorder } from '../common/kube/event-recorder.ts';
 import type { Logger } from '../common/observability/logger.ts';
 import { type ConfigProblem, problemsBySource, summarizeProblems } from '../common/pool-config/problems.ts';
@@ -45,7 +46,7 @@ export function configReports(options: ConfigReportsOptions): ConfigReports {
         const object = options.objectOf(where) ?? {
           metadata: { name: where.name, namespace: where.namespace },
         };
-        const apiVersion = where.kind === 'ConfigMap' ? 'v1' : 'metallb.io/v1beta1';
+        const apiVersion = where.kind === 'ConfigMap' ? 'v1' : metallbApiVersion;
         const message = `${summarizeProblems(ofObject)}; keeping the last good config`;
         void events.record(subjectOf(object, where.kind, apiVersion), 'Warning', 'InvalidConfig', message);
       }

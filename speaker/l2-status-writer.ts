@@ -7,6 +7,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { type ApiConnection, mergePatch } from '../common/kube/api-connection.ts';
 import { describeApiError, isConflict, isNotFound } from '../common/kube/api-errors.ts';
+import { metallbApiVersion } from '../common/kube/api-paths.ts';
 import type { BackoffPolicy } from '../common/kube/backoff.ts';
 import type { ResilientInformer } from '../common/kube/resilient-informer.ts';
 import type { Logger } from '../common/observability/logger.ts';
@@ -16,7 +17,6 @@ import {
   type L2StatusBody,
   type L2StatusObject,
   type L2StatusStep,
-  l2StatusApiVersion,
   l2StatusLabels,
   l2StatusName,
   l2StatusPath,
@@ -171,7 +171,7 @@ export class L2StatusWriter {
     try {
       return await connection.request<L2StatusObject>('POST', l2StatusPath(namespace), {
         body: {
-          apiVersion: l2StatusApiVersion,
+          apiVersion: metallbApiVersion,
           kind: 'ServiceL2Status',
           metadata: {
             name,

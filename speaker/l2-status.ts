@@ -11,7 +11,6 @@ import { splitKey } from '../common/service-fields.ts';
 import type { ServicePlan } from './announcement-plan.ts';
 
 export const l2StatusResource = metallb('servicel2statuses');
-export const l2StatusApiVersion = `${l2StatusResource.group}/${l2StatusResource.version}`;
 /** The collection of one namespace, or one object of it, or its status. */
 export function l2StatusPath(namespace: string, name?: string, subresource?: 'status'): string {
   return resourcePath(l2StatusResource, { namespace, name, subresource });

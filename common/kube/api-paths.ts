@@ -18,12 +18,11 @@ export const validatingWebhookConfigurations: ResourceType = {
   version: 'v1',
   plural: 'validatingwebhookconfigurations',
 };
+const metallbGroup = { group: 'metallb.io', version: 'v1beta1' } as const;
+/** The apiVersion MetalLB's objects carry. */
+export const metallbApiVersion = `${metallbGroup.group}/${metallbGroup.version}`;
 /** MetalLB's resources; the group always named, as client-node's custom-object calls want it. */
-export const metallb = (plural: string): Required<ResourceType> => ({
-  group: 'metallb.io',
-  version: 'v1beta1',
-  plural,
-});
+export const metallb = (plural: string): Required<ResourceType> => ({ ...metallbGroup, plural });
 
 /** The collection (no name), one object, or one of its subresources; cluster-scoped without a namespace. */
 export function resourcePath(

@@ -1,6 +1,7 @@
 // metallb.io/v1beta1 IPAddressPool and L2Advertisement objects, with MetalLB's field names and
 // defaults. Other metallb.io kinds (BGP) are reported as unsupported and ignored.
 
+import { metallbApiVersion } from '../kube/api-paths.ts';
 import type { Requirement } from '../label-selector.ts';
 import {
   checkKnownFields,
@@ -14,8 +15,6 @@ import type { Pool, PreferredNodeSelector, ServiceAllocation } from './model.ts'
 import { readPoolAddresses } from './pool-addresses.ts';
 import { type ConfigProblem, ProblemCollector } from './problems.ts';
 import { readSelectorList } from './selectors.ts';
-
-export const metallbAPIVersion = 'metallb.io/v1beta1';
 
 export interface ConfigObject {
   readonly object: unknown;
@@ -82,8 +81,8 @@ function readHeader(entry: ConfigObject, problems: ConfigProblem[]): ObjectHeade
     collector.error('kind', object.kind, 'expected IPAddressPool or L2Advertisement');
     return undefined;
   }
-  if (object.apiVersion !== metallbAPIVersion) {
-    collector.error('apiVersion', object.apiVersion, `must be ${metallbAPIVersion}`);
+  if (object.apiVersion !== metallbApiVersion) {
+    collector.error('apiVersion', object.apiVersion, `must be ${metallbApiVersion}`);
     return undefined;
   }
   if (object.spec !== undefined && !isRecord(object.spec)) {
