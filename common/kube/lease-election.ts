@@ -79,8 +79,7 @@ export class LeaseElection {
     clearTimeout(this.timer);
     await this.round;
     // Even when not leading: a round finishing during stop may just have acquired the Lease.
-    const { connection } = this.options;
-    const { namespace, name } = this.options;
+    const { connection, namespace, name } = this.options;
     try {
       const lease = await connection.request<V1Lease>('GET', this.leasePath());
       if (lease.spec?.holderIdentity === this.options.identity) {
