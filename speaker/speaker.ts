@@ -71,8 +71,8 @@ export interface Speaker {
 
 const settleCheckMs = 50;
 
-async function chooseInterfaces(options: SpeakerOptions): Promise<AnnouncerInterface[]> {
-  const { selected, skipped } = selectInterfaces(await readInterfaceFacts(), {
+function chooseInterfaces(options: SpeakerOptions): AnnouncerInterface[] {
+  const { selected, skipped } = selectInterfaces(readInterfaceFacts(), {
     exclude: [...defaultExcludedInterfaces, ...(options.excludeInterfaces ?? [])],
     ...(options.interfaces ? { allow: options.interfaces } : {}),
   });
@@ -102,7 +102,7 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
     if (!stopped) runner.schedule();
   };
 
-  let interfaces = await chooseInterfaces(options);
+  let interfaces = chooseInterfaces(options);
   if (interfaces.length === 0) logger.warn({}, 'no interface to answer on; check --interfaces');
   const recovery = fenceRecovery({
     resume: () => announcer.resume(),
@@ -307,7 +307,7 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
     if (rescanning || stopped) return;
     rescanning = true;
     try {
-      const now = await chooseInterfaces(options);
+      const now = chooseInterfaces(options);
       if (interfaceKey(now) === interfaceKey(interfaces)) return;
       logger.info({ interfaces: now.map((i) => i.name) }, 'interfaces changed');
       interfaces = now;

@@ -1,6 +1,6 @@
 // Which interfaces the speaker answers ARP/NDP on. The choice is a pure function of interface facts so
 // it can be table-tested; readInterfaceFacts is the thin reader of those facts from /sys/class/net.
-import { readdir, readFile, readlink } from 'node:fs/promises';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 export interface InterfaceFacts {
@@ -107,37 +107,42 @@ const IFF_BROADCAST = 0x2;
 const IFF_LOOPBACK = 0x8;
 const IFF_NOARP = 0x80;
 
-/** Facts for every interface in this network namespace (as seen through the /sys mounted for it). */
-export async function readInterfaceFacts(sysClassNet = '/sys/class/net'): Promise<InterfaceFacts[]> {
-  const names = (await readdir(sysClassNet)).sort();
+/**
+ * Facts for every interface in this network namespace (as seen through the /sys mounted for it).
+ * Synchronous: sysfs attributes are generated in memory and never wait on a disk, and the rescan
+ * every 10 s would otherwise cost four thread-pool round trips per attribute, a few thousand on a
+ * node with a veth per Pod.
+ */
+export function readInterfaceFacts(sysClassNet = '/sys/class/net'): InterfaceFacts[] {
+  const names = readdirSync(sysClassNet).sort();
   const facts: InterfaceFacts[] = [];
   for (const name of names) {
     const dir = join(sysClassNet, name);
-    const read = async (file: string): Promise<string | undefined> => {
+    const read = (file: string): string | undefined => {
       try {
-        return (await readFile(join(dir, file), 'utf8')).trim();
+        return readFileSync(join(dir, file), 'utf8').trim();
       } catch {
         return undefined; // the interface vanished, or this attribute doesn't exist for its type
       }
     };
-    const flagsText = await read('flags');
+    const flagsText = read('flags');
     if (flagsText === undefined) continue;
     const flags = Number.parseInt(flagsText, 16);
     let master: string | undefined;
     try {
-      master = basename(await readlink(join(dir, 'master')));
+      master = basename(readlinkSync(join(dir, 'master')));
     } catch {
       master = undefined;
     }
     facts.push({
       name,
-      linkType: Number(await read('type')),
+      linkType: Number(read('type')),
       up: (flags & IFF_UP) !== 0,
       broadcast: (flags & IFF_BROADCAST) !== 0,
       loopback: (flags & IFF_LOOPBACK) !== 0,
       noarp: (flags & IFF_NOARP) !== 0,
       ...(master === undefined ? {} : { master }),
-      mac: (await read('address'))?.toLowerCase() ?? zeroMac,
+      mac: read('address')?.toLowerCase() ?? zeroMac,
     });
   }
   return facts;

@@ -139,7 +139,7 @@ test('readInterfaceFacts reads flags, type, address and master from a sysfs tree
   await device('eth0', { flags: '0x1803', type: '1', address: 'aa:bb:cc:00:00:01' }, 'bond0');
   await device('lo', { flags: '0x9', type: '772', address: '00:00:00:00:00:00' });
   await device('wg0', { flags: '0x90', type: '65534' });
-  assert.deepEqual(await readInterfaceFacts(root), [
+  assert.deepEqual(readInterfaceFacts(root), [
     {
       name: 'bond0',
       linkType: 1,
