@@ -60,10 +60,8 @@ export class UdpTransport {
 
   /** Binds the socket and starts ticking. Rejects with the bind error (e.g. EADDRINUSE). */
   static async start(options: UdpTransportOptions): Promise<UdpTransport> {
-    const socket = createSocket({
-      type: isIPv6(options.bind.address) ? 'udp6' : 'udp4',
-      lookup: literalAddress,
-    });
+    const family = isIPv6(options.bind.address) ? 6 : 4;
+    const socket = createSocket({ type: `udp${family}`, lookup: literalAddress(family) });
     const transport = new UdpTransport(socket, options);
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
@@ -163,12 +161,13 @@ export class UdpTransport {
 
 /**
  * Peers are addressed by IP (their Pod IPs), never by name: dgram's default dns.lookup would only
- * defer each of some 40 sends a second to the next tick to hand the address back unchanged.
+ * defer each send to the next tick to hand the address back unchanged. A udp4 socket reaches only
+ * IPv4 peers and a udp6 one IPv6 peers, so the family is the socket's, not a regex match per send.
  */
-function literalAddress(
-  address: string,
-  _options: unknown,
-  callback: (error: Error | null, address: string, family: number) => void,
-): void {
-  callback(null, address, isIPv6(address) ? 6 : 4);
+function literalAddress(family: 4 | 6) {
+  return (
+    address: string,
+    _options: unknown,
+    callback: (error: Error | null, address: string, family: number) => void,
+  ): void => callback(null, address, family);
 }
