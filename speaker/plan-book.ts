@@ -34,6 +34,8 @@ export class PlanBook {
   readonly #led = new Map<string, LedIP>();
   /** ipKey → keys of the Services this node leads the IP for. */
   readonly #leaders = new Map<string, Set<string>>();
+  /** Node → how many planned Services it leads, on every node's behalf. */
+  readonly #plansLedBy = new Map<string, number>();
 
   /** ipKey → what this node answers for. */
   get led(): ReadonlyMap<string, LedIP> {
@@ -46,6 +48,11 @@ export class PlanBook {
 
   keys(): IterableIterator<string> {
     return this.#plans.keys();
+  }
+
+  /** The nodes leading at least one planned Service: whose failure moves addresses. */
+  announcingNodes(): ReadonlySet<string> {
+    return new Set(this.#plansLedBy.keys());
   }
 
   /** Re-plans the given Services (undefined: no longer one to plan) in this world. */
@@ -61,7 +68,11 @@ export class PlanBook {
       const after = view && planService(view, world, selfLabels);
       planned += after ? 1 : 0;
       if (sameFingerprint(before, after)) continue;
-      if (before) this.#unlead(before, world.self, touched);
+      if (before) {
+        this.#unlead(before, world.self, touched);
+        this.#countLeader(before.leader, -1);
+      }
+      this.#countLeader(after?.leader, 1);
       if (after?.leader === world.self && before?.leader !== undefined && before.leader !== world.self)
         tookOver.set(key, before.leader);
       if (after) {
@@ -74,6 +85,13 @@ export class PlanBook {
       }
     }
     return { changed, removed, led: this.#rebuild(touched), tookOver, planned };
+  }
+
+  #countLeader(node: string | undefined, delta: 1 | -1): void {
+    if (node === undefined) return;
+    const count = (this.#plansLedBy.get(node) ?? 0) + delta;
+    if (count > 0) this.#plansLedBy.set(node, count);
+    else this.#plansLedBy.delete(node);
   }
 
   #lead(plan: ServicePlan, self: string, touched: Set<string>): void {

@@ -32,6 +32,11 @@ export class ServicePlanning {
     return this.#book.led;
   }
 
+  /** The nodes leading at least one Service, as last planned. */
+  announcingNodes(): ReadonlySet<string> {
+    return this.#book.announcingNodes();
+  }
+
   /** These Services changed (or their EndpointSlices did). */
   markServices(keys: readonly string[]): void {
     for (const key of keys) this.#dirty.add(key);

@@ -132,7 +132,7 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
           replanAll();
         },
         onRejoinPings: (peers) => solicitPeers(peers),
-        // The detector's ticks, at least every probe interval, are the beat the answering's stall
+        // The detector's ticks, at least every beat interval, are the beat the answering's stall
         // fence listens for: one wake-up fewer, ten times a second.
         onTick: () => announcer.beat(),
       });
@@ -248,6 +248,7 @@ export async function startSpeaker(options: SpeakerOptions): Promise<Speaker> {
       localInterfaces: interfaces.map((i) => i.name),
     });
     const planMs = performance.now() - planStarted;
+    transport?.setFailoverCritical(planning.announcingNodes());
     if (update.planned > 0) clientMetrics.updates.inc();
     metrics.servicesPlanned.inc(update.planned);
     try {

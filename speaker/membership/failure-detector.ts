@@ -28,6 +28,8 @@ interface Member {
   suspectedByUs: boolean;
   /** Local time of the last datagram from it. */
   heardAt: number;
+  /** Rounds this member still sits out while calm (failover-critical: see setFailoverCritical). */
+  calmRoundsLeft: number;
 }
 
 interface Probe {
@@ -99,12 +101,17 @@ export class FailureDetector {
   readonly #relays = new Map<number, Relay>();
   /** Newest update per node still to be piggybacked, with how many more times. */
   readonly #broadcasts = new Map<string, { update: Update; remaining: number }>();
-  #roundRobin: string[] = [];
+  /** This round's probe slots, last first; null is a calm member's turn sat out. */
+  #roundRobin: (string | null)[] = [];
+  /** Members whose failure moves addresses; undefined: every member. */
+  #failoverCritical: ReadonlySet<string> | undefined;
   #seq = 0;
   readonly #startedAt: number;
   /** When the next tick() is due: the earliest deadline as of the last tick() or receive(). */
   #dueAt: number;
   #nextProbeAt: number;
+  #lastSlotAt: number;
+  #lastTickAt: number;
   #nextReconnectAt: number;
   #left = false;
 
@@ -117,6 +124,8 @@ export class FailureDetector {
     this.#startedAt = options.nowMs;
     this.#dueAt = options.nowMs;
     this.#nextProbeAt = options.nowMs;
+    this.#lastSlotAt = options.nowMs;
+    this.#lastTickAt = options.nowMs;
     this.#nextReconnectAt = options.nowMs;
   }
 
@@ -165,6 +174,7 @@ export class FailureDetector {
           suspectSince: 0,
           suspectedByUs: false,
           heardAt: Number.NEGATIVE_INFINITY,
+          calmRoundsLeft: 0,
         });
       }
     }
@@ -182,6 +192,27 @@ export class FailureDetector {
   }
 
   /**
+   * The members whose failure would move addresses: the nodes announcing some address. They are
+   * probed every round, the other live members every calmProbeRounds rounds, so that an idle
+   * cluster sends a fraction of the datagrams while an announcer's crash is detected as fast as
+   * before. Until the first call every member counts as critical.
+   */
+  setFailoverCritical(nodes: ReadonlySet<string>, nowMs: number): void {
+    const current = this.#failoverCritical;
+    if (current && current.size === nodes.size && [...nodes].every((n) => current.has(n))) return;
+    this.#failoverCritical = new Set(nodes);
+    // This round was drawn for the old set: a member now critical must not wait out its calm turns.
+    // Calm ones start at a random turn: were every prober's turns in step, a calm member would be
+    // probed by all of them in one round and by none in the next calmProbeRounds - 1.
+    this.#roundRobin = [];
+    for (const m of this.#members.values()) {
+      m.calmRoundsLeft = nodes.has(m.name) ? 0 : Math.floor(this.#random() * this.timing.calmProbeRounds);
+    }
+    this.#resumeSlots(nowMs);
+    this.#dueAt = Math.min(this.#dueAt, this.#nextProbeAt);
+  }
+
+  /**
    * When tick() next has work: the next probe, a probe's ack or probe deadline, a suspicion's end,
    * the next reconnect ping. The transport sleeps until then instead of waking every few
    * milliseconds (an idle speaker's CPU goes mostly to waking up).
@@ -191,7 +222,7 @@ export class FailureDetector {
   }
 
   #nextDeadline(): number {
-    let next = this.#nextProbeAt;
+    let next = Math.min(this.#nextProbeAt, this.#lastTickAt + this.timing.beatIntervalMs);
     for (const m of this.#members.values()) {
       if (m.state === 'suspect') next = Math.min(next, m.suspectSince + this.timing.suspicionTimeoutMs);
       if (m.state === 'pending' || m.state === 'dead') next = Math.min(next, this.#nextReconnectAt);
@@ -207,12 +238,15 @@ export class FailureDetector {
     if (this.#left) return [];
     const out: Outgoing[] = [];
     this.#forgiveOwnStall(nowMs);
+    this.#lastTickAt = nowMs;
     this.#advanceProbes(nowMs, out);
     this.#expireSuspicions(nowMs, out);
     for (const [seq, relay] of this.#relays) if (nowMs >= relay.expiresAt) this.#relays.delete(seq);
     if (nowMs >= this.#nextProbeAt) {
+      this.#lastSlotAt = nowMs;
       this.#nextProbeAt = Math.max(this.#nextProbeAt + this.timing.probeIntervalMs, nowMs);
       this.#startProbe(nowMs, out);
+      this.#skipEmptySlots();
     }
     if (nowMs >= this.#nextReconnectAt) {
       const outnumbered = this.#outnumbered();
@@ -389,16 +423,60 @@ export class FailureDetector {
     return unreachable >= reachable;
   }
 
+  /** This slot's target; undefined when no member is live or a calm member sits this turn out. */
   #nextTarget(): Member | undefined {
     for (;;) {
-      if (this.#roundRobin.length === 0) {
-        const live = [...this.#members.values()].filter((m) => m.state === 'alive' || m.state === 'suspect');
-        if (live.length === 0) return undefined;
-        this.#roundRobin = this.#pick(live, live.length).map((m) => m.name);
-      }
-      const member = this.#members.get(this.#roundRobin.pop()!);
+      if (this.#roundRobin.length === 0) this.#roundRobin = this.#newRound();
+      if (this.#roundRobin.length === 0) return undefined;
+      const name = this.#roundRobin.pop()!;
+      if (name === null) return undefined;
+      const member = this.#members.get(name);
       if (member && (member.state === 'alive' || member.state === 'suspect')) return member;
     }
+  }
+
+  /**
+   * One slot per live member, in random order, so each is probed once per round of (live members)
+   * probe intervals whatever the others do; a calm member's slot is empty on the rounds it sits out.
+   */
+  #newRound(): (string | null)[] {
+    const live = [...this.#members.values()].filter((m) => m.state === 'alive' || m.state === 'suspect');
+    return this.#pick(live, live.length).map((m) => (this.#probedThisRound(m) ? m.name : null));
+  }
+
+  #probedThisRound(member: Member): boolean {
+    const calm = member.state === 'alive' && this.#failoverCritical?.has(member.name) === false;
+    if (!calm) return true;
+    if (member.calmRoundsLeft > 0) {
+      member.calmRoundsLeft--;
+      return false;
+    }
+    member.calmRoundsLeft = this.timing.calmProbeRounds - 1;
+    return true;
+  }
+
+  /**
+   * Empty slots ahead need no wake-up unless a slot has other work (pinging suspects, gossiping
+   * news): the next probe moves to the first slot that sends one. The fence's beat still wakes the
+   * detector every beatInterval (#nextDeadline).
+   */
+  #skipEmptySlots(): void {
+    if (this.#broadcasts.size > 0) return;
+    for (const m of this.#members.values()) if (m.state === 'suspect') return;
+    // Each calm member is probed within calmProbeRounds rounds, so this stops long before the bound.
+    const bound = (this.#members.size + 1) * this.timing.calmProbeRounds;
+    for (let skipped = 0; skipped < bound; skipped++) {
+      if (this.#roundRobin.length === 0) this.#roundRobin = this.#newRound();
+      if (this.#roundRobin.at(-1) !== null) return;
+      this.#roundRobin.pop();
+      this.#nextProbeAt += this.timing.probeIntervalMs;
+    }
+  }
+
+  /** News to gossip or a change in who is critical: the slots every probe interval are back. */
+  #resumeSlots(nowMs: number): void {
+    const nextSlot = Math.max(this.#lastSlotAt + this.timing.probeIntervalMs, nowMs);
+    this.#nextProbeAt = Math.min(this.#nextProbeAt, nextSlot);
   }
 
   #ping(target: Member, nowMs: number, tracked: boolean): Outgoing {
@@ -447,6 +525,7 @@ export class FailureDetector {
     if (update.state === 'suspect') member.suspectSince = nowMs;
     if (update.state !== 'suspect') member.suspectedByUs = false;
     this.#broadcasts.set(update.node, { update, remaining: this.#retransmits() });
+    this.#resumeSlots(nowMs);
     if (from !== update.state)
       this.#onChange({ node: member.name, from, to: update.state, incarnation: update.incarnation });
   }

@@ -39,6 +39,13 @@ export interface Timing {
    * two-node cluster, while the other node is down).
    */
   readonly outnumberedReconnectMs: number;
+  /**
+   * A member whose failure would move no address (it announces nothing, as far as this node's plans
+   * say) is probed only every this many rounds; the others every round. Detecting an announcer's
+   * crash is what failover waits for, and it keeps the full pace; the slower pace elsewhere is most
+   * of an idle cluster's datagrams (bench/failover-detection.ts, README "Failure detection").
+   */
+  readonly calmProbeRounds: number;
   /** Each periodic gossip goes to this many random members. */
   readonly gossipFanout: number;
   /** An update is piggybacked this many times × ⌈log2(members+1)⌉. */
@@ -53,7 +60,10 @@ export interface Timing {
   readonly stallThresholdMs: number;
   /** settled() turns true at the latest this long after start, even if some peers never answer. */
   readonly settleTimeoutMs: number;
-  /** How often the detector's ticks beat the answering's stall fence (packet-io/main-thread-fence.ts). */
+  /**
+   * How often the detector's ticks beat the answering's stall fence (packet-io/main-thread-fence.ts):
+   * the detector ticks at least this often even when no probe is due.
+   */
   readonly beatIntervalMs: number;
   /**
    * Beat silence after which answering stops (a stall). Plus one beat it must stay below
@@ -70,6 +80,7 @@ export const defaultTiming: Timing = {
   suspicionTimeoutMs: 400,
   reconnectIntervalMs: 250,
   outnumberedReconnectMs: 40,
+  calmProbeRounds: 5,
   gossipFanout: 3,
   retransmitMultiplier: 3,
   maxPiggyback: 12,

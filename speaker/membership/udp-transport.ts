@@ -21,7 +21,7 @@ export interface UdpTransportOptions {
   readonly onChange?: (change: MemberChange) => void;
   /** Peers pinged from the cut-off side of a partition (Outgoing.rejoin), once per such round. */
   readonly onRejoinPings?: (peers: readonly PeerAddress[]) => void;
-  /** Each tick, at least every probe interval: a sign of life other timers can ride on. */
+  /** Each tick, at least every beat interval: a sign of life other timers can ride on. */
   readonly onTick?: () => void;
 }
 
@@ -87,6 +87,12 @@ export class UdpTransport {
 
   setPeers(peers: ReadonlyMap<string, PeerAddress>): void {
     this.detector.setPeers(peers);
+  }
+
+  /** The nodes announcing some address (FailureDetector.setFailoverCritical). */
+  setFailoverCritical(nodes: ReadonlySet<string>): void {
+    this.detector.setFailoverCritical(nodes, performance.now());
+    this.#wakeAtDue();
   }
 
   /** Graceful stop: tells every peer we are leaving, then closes once the datagrams are out. */

@@ -56,6 +56,8 @@ export class Simulation {
   readonly #held = new Map<string, { to: string; from: string; message: Message }[]>();
   readonly #peers: Map<string, PeerAddress>;
   readonly #byAddress: Map<string, string>;
+  /** The announcing nodes every speaker's plans agree on; undefined: never said (all critical). */
+  #failoverCritical: ReadonlySet<string> | undefined;
 
   constructor(options: SimulationOptions) {
     this.#options = options;
@@ -84,6 +86,14 @@ export class Simulation {
     });
     this.nodes.set(name, { name, detector, up: true });
     this.setPeers(name, peers);
+    if (this.#failoverCritical) detector.setFailoverCritical(this.#failoverCritical, this.now);
+  }
+
+  /** Every node learns which nodes announce, as each speaker's plans tell its detector. */
+  setFailoverCritical(nodes: Iterable<string>): void {
+    this.#failoverCritical = new Set(nodes);
+    for (const node of this.nodes.values())
+      node.detector.setFailoverCritical(this.#failoverCritical, this.now);
   }
 
   setPeers(name: string, peers: Iterable<string>): void {

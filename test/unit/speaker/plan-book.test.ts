@@ -1,6 +1,7 @@
 // Planning per Service gives what planning everything gives: after any sequence of changes, each
 // re-planning only what it touched, the led IPs, the plans and the running sum of led changes equal
-// a fresh plan of the whole world; and a change to one Service plans one Service.
+// a fresh plan of the whole world, and so do the nodes leading any Service; and a change to one
+// Service plans one Service.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
@@ -104,6 +105,8 @@ test('property: re-planning only what changed equals planning everything', () =>
             .map((p) => `${p.key}:${p.leader}:${p.ips.map((ip) => formatIP(ip as never)).join()}`)
             .sort();
         assert.deepEqual(plans(book.plans()), plans(whole.services));
+        const leaders = new Set(whole.services.flatMap((p) => (p.leader ? [p.leader] : [])));
+        assert.deepEqual([...book.announcingNodes()].sort(), [...leaders].sort(), 'the nodes leading any');
       }
     }),
   );
