@@ -43,7 +43,7 @@ export interface Timing {
    * A member whose failure would move no address (it announces nothing, as far as this node's plans
    * say) is probed only every this many rounds; the others every round. Detecting an announcer's
    * crash is what failover waits for, and it keeps the full pace; the slower pace elsewhere is most
-   * of an idle cluster's datagrams (bench/failover-detection.ts, README "Failure detection").
+   * of an idle cluster's datagrams (test/unit/membership/calm-members.test.ts; README, "Failover").
    */
   readonly calmProbeRounds: number;
   /** Each periodic gossip goes to this many random members. */
