@@ -37,15 +37,14 @@ export class MainThreadFence {
    */
   beat(): FenceState {
     const now = this.#now();
-    const state = this.#silentSince(now) ? this.#engage() : this.#current();
+    const state = this.#look(now);
     this.#lastBeat = now;
     return state;
   }
 
   /** The look before answering or sending. */
   check(): FenceState {
-    if (this.#fenced) return 'fenced';
-    return this.#silentSince(this.#now()) ? this.#engage() : 'open';
+    return this.#look(this.#now());
   }
 
   get fenced(): boolean {
@@ -63,7 +62,9 @@ export class MainThreadFence {
     return now - this.#lastBeat > this.#fenceAfterNs;
   }
 
-  #current(): FenceState {
+  /** A silence too long engages the fence; otherwise the state stands. */
+  #look(now: bigint): FenceState {
+    if (this.#silentSince(now)) return this.#engage();
     return this.#fenced ? 'fenced' : 'open';
   }
 
